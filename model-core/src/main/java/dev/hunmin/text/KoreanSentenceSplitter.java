@@ -1,0 +1,403 @@
+package dev.hunmin.text;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.ko.KoreanTokenizer;
+import org.apache.lucene.analysis.ko.POS;
+import org.apache.lucene.analysis.ko.dict.Dictionary;
+import org.apache.lucene.analysis.ko.tokenattributes.PartOfSpeechAttribute;
+import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
+import org.apache.lucene.analysis.tokenattributes.OffsetAttribute;
+
+/**
+ * Splits a Korean paragraph into sentences.
+ *
+ * <p>Two sources of boundaries: terminal punctuation ({@code . ? ! …}) with the quotes and brackets that close
+ * after it, and — with {@code morphology} on — a sentence-final ending (Nori's {@code EF}) that the next word does
+ * not continue, which finds sentences written without punctuation or glued together without a space. No boundary
+ * inside a matched quote or bracket, inside a number (3.14), a dotted date (2017. 8. 25.), an enumeration (1.),
+ * a URL or e-mail, or after a Latin abbreviation (Mr., U.S.).
+ */
+public final class KoreanSentenceSplitter implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private static final String TERMINALS = ".?!…。？！‼⁇⁈⁉";
+  private static final String OPENERS = "\"'“‘「『(［[《〈【〔｛{";
+  private static final String CLOSERS = "\"'”’」』)］]》〉】〕｝}";
+  /** Laughter, crying and tildes that trail a sentence-final ending and belong to its sentence. */
+  private static final String TRAILERS = "ㅋㅎㅠㅜㄷㅡ~^♡♥★☆";
+  private static final Set<String> ABBREVIATIONS = Set.of(
+      "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "etc", "inc", "ltd", "co", "corp", "no", "vol", "pp",
+      "fig", "al", "e.g", "i.e", "a.m", "p.m", "u.s", "u.k", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+      "sept", "oct", "nov", "dec");
+  /** Without morphology: what may follow a closing quote inside one sentence (the quotative particles). */
+  private static final List<String> QUOTE_CONTINUATIONS = List.of(
+      "라고", "라며", "라면서", "라는", "란", "라 ", "이라", "하고", "하며", "하면서", "하는", "고 ", "며 ", "는 ", "를 ",
+      "은 ", "을 ", "와 ", "과 ", "로 ", "으로", "에 ", "의 ", "도 ", "가 ", "이 ");
+  /** Quotes longer than this may hold several sentences of their own (a quoted letter, a long speech). */
+  private static final int MAX_QUOTE_CHARS = 200;
+
+  private final boolean morphology;
+  private transient ThreadLocal<Nori> nori;
+
+  public KoreanSentenceSplitter(boolean morphology) {
+    this.morphology = morphology;
+  }
+
+  public List<String> split(String paragraph) {
+    String s = paragraph;
+    int n = s.length();
+    List<String> out = new ArrayList<>();
+    if (n == 0) return out;
+    boolean[] inside = insideQuotes(s);
+    List<Morpheme> morphemes = morphology ? nori().analyze(s) : List.of();
+    TreeSet<Integer> cuts = new TreeSet<>();
+    punctuationBoundaries(s, inside, morphemes, cuts);
+    if (morphology) endingBoundaries(s, inside, morphemes, cuts);
+    int start = 0;
+    for (int cut : cuts) {
+      addTrimmed(out, s, start, cut);
+      start = cut;
+    }
+    addTrimmed(out, s, start, n);
+    return out;
+  }
+
+  private static void addTrimmed(List<String> out, String s, int from, int to) {
+    String piece = s.substring(from, to).strip();
+    if (!piece.isEmpty()) out.add(piece);
+  }
+
+  // ---- punctuation -------------------------------------------------------------------------------------------
+
+  private static void punctuationBoundaries(String s, boolean[] inside, List<Morpheme> morphemes, Set<Integer> cuts) {
+    int n = s.length();
+    int sentenceStart = 0;
+    for (int i = 0; i < n; i++) {
+      if (TERMINALS.indexOf(s.charAt(i)) < 0) continue;
+      int j = i;
+      while (j < n && (TERMINALS.indexOf(s.charAt(j)) >= 0 || s.charAt(j) == '~')) j++;
+      boolean singleDot = j - i == 1 && s.charAt(i) == '.';
+      int k = j;
+      while (k < n && CLOSERS.indexOf(s.charAt(k)) >= 0 && inside[k - 1]) k++; // quotes closing after the mark
+      boolean stillInside = k > j ? inside[k - 1] : inside[i];
+      if (stillInside || (singleDot && !isSentenceDot(s, i, sentenceStart))) {
+        i = j - 1;
+        continue;
+      }
+      while (k < n && TRAILERS.indexOf(s.charAt(k)) >= 0) k++;
+      i = k - 1;
+      if (k < n && !Character.isWhitespace(s.charAt(k)) && continuesSentence(s, k, morphemes)) continue;
+      if (k < n) {
+        cuts.add(k);
+        sentenceStart = k;
+      }
+    }
+  }
+
+  /** A period ends a sentence unless it sits in a number, a dotted date, an enumeration, a URL or an abbreviation. */
+  static boolean isSentenceDot(String s, int i, int sentenceStart) {
+    char prev = i > 0 ? s.charAt(i - 1) : ' ';
+    char next = i + 1 < s.length() ? s.charAt(i + 1) : ' ';
+    int after = i + 1;
+    while (after < s.length() && s.charAt(after) == ' ') after++;
+    char nextNonSpace = after < s.length() ? s.charAt(after) : ' ';
+    if (isAsciiDigit(prev) && isAsciiDigit(nextNonSpace)) return false; // 3.14, 2017. 8. 25.
+    if (isAsciiDigit(prev) && s.substring(sentenceStart, i).strip().chars().allMatch(KoreanSentenceSplitter::isAsciiDigit)) {
+      return false; // "1." opening an enumerated item
+    }
+    if (isAsciiDigit(prev) && closesDottedDate(s, i)) return false; // the last dot of 2019. 3. 1.
+    if ((isLatin(next) || isAsciiDigit(next)) && !isHangul(prev)) return false; // naver.com, e.g, .net, <.dji>
+    if (isLatin(prev)) {
+      int w = i;
+      while (w > 0 && (isLatin(s.charAt(w - 1)) || s.charAt(w - 1) == '.')) w--;
+      String word = s.substring(w, i).toLowerCase(java.util.Locale.ROOT);
+      if (ABBREVIATIONS.contains(word)) return false;
+      if (word.length() == 1 && Character.isUpperCase(prev)) return false; // initials: J. K. Rowling
+    }
+    return true;
+  }
+
+  /** Whether the digits before the period at {@code i} follow "digits." as in a dotted date (2019. 3. 1.). */
+  private static boolean closesDottedDate(String s, int i) {
+    int j = i;
+    while (j > 0 && isAsciiDigit(s.charAt(j - 1))) j--;
+    while (j > 0 && s.charAt(j - 1) == ' ') j--;
+    return j >= 2 && s.charAt(j - 1) == '.' && isAsciiDigit(s.charAt(j - 2));
+  }
+
+  /** Whether the text at {@code k}, glued to a closing mark, continues the sentence (a quotative particle). */
+  private static boolean continuesSentence(String s, int k, List<Morpheme> morphemes) {
+    Morpheme m = morphemeAt(morphemes, k);
+    if (m != null) return isAttachingPos(m.left());
+    for (String c : QUOTE_CONTINUATIONS) {
+      if (s.startsWith(c, k)) return true;
+    }
+    return false;
+  }
+
+  // ---- sentence-final endings --------------------------------------------------------------------------------
+
+  /**
+   * Nori tags every ending {@code E}, so the sentence-final ones (EF in the Sejong tag set) are known by form.
+   * Strong forms end a sentence wherever the next word does not attach to them.
+   */
+  private static final Set<String> STRONG_FINALS = Set.of(
+      "다", "ᆫ다", "는다", "니다", "습니다", "ᆸ니다", "읍니다", "답니다", "랍니다", "단다", "란다", "냐", "느냐", "으냐",
+      "네", "군", "구나", "는구나", "구먼", "죠", "잖아", "거든", "ᆯ게", "을게", "ᆯ래", "을래", "대", "ᆫ대", "는대", "래",
+      "더라", "려나", "ᆯ까", "을까", "까", "습니까", "ᆸ니까", "ᆫ가", "는가", "은가", "야지", "아야지", "어야지", "지롱",
+      "다니");
+  /** Weak forms also join clauses (먹어 보다, 하지 않다): they end a sentence only before a word that is no verb. */
+  private static final Set<String> WEAK_FINALS = Set.of(
+      "어", "아", "여", "지", "니", "자", "라", "어라", "아라", "여라", "야", "데", "걸", "ᆫ걸", "는걸", "나");
+
+  static int finality(String rawEnding) {
+    if (rawEnding == null) return 0;
+    String ending = canonicalJamo(rawEnding);
+    if (STRONG_FINALS.contains(ending)) return 2;
+    if (ending.endsWith("요") || (ending.endsWith("다") && !ending.endsWith("다가"))) return 2;
+    return WEAK_FINALS.contains(ending) ? 1 : 0;
+  }
+
+  /**
+   * Nori writes the consonant that opens an ending in several Unicode forms (ᆫ다, ㄴ다; ᆸ니다, ᄇ니다): fold them
+   * to the final-consonant (jongseong) form; a bare vowel jamo (ㅏ, ㅓ) is the vowel ending itself.
+   */
+  static String canonicalJamo(String ending) {
+    StringBuilder out = new StringBuilder(ending.length() + 1);
+    for (int i = 0; i < ending.length(); i++) {
+      char c = ending.charAt(i);
+      out.append(switch (c) {
+        case 'ㄴ', 'ᄂ' -> "ᆫ";
+        case 'ㅂ', 'ᄇ' -> "ᆸ";
+        case 'ㄹ', 'ᄅ' -> "ᆯ";
+        case 'ㅁ', 'ᄆ' -> "ᆷ";
+        case 'ㅏ' -> "아";
+        case 'ㅓ' -> "어";
+        case 'ㅔ' -> "에";
+        default -> String.valueOf(c);
+      });
+    }
+    return out.toString();
+  }
+
+  /** Verbs that serve as postpositions (를 위해, 에 대해, 을 통해): connectives, never sentence ends. */
+  private static final List<String> POSTPOSITIONAL = List.of(
+      "위해", "대해", "의해", "통해", "인해", "관해", "비해", "향해", "위하여", "대하여", "의하여", "통하여", "인하여",
+      "관하여", "비하여", "향하여", "따라", "불구하고");
+  /** Indefinite pronouns built from a question ending (뭔가 "something"), not questions. */
+  private static final Set<String> INDEFINITES = Set.of("뭔가", "누군가", "언젠가", "어딘가", "어쩐지", "왠지", "웬지");
+  /** What follows a weak ending in a negation (하지 않다, 하지 못하다, 하지 마) rather than a new sentence. */
+  private static final List<String> NEGATIONS = List.of("않", "안 ", "못", "말", "마");
+
+  private static void endingBoundaries(String s, boolean[] inside, List<Morpheme> morphemes, TreeSet<Integer> cuts) {
+    List<Integer> weak = new ArrayList<>();
+    for (Morpheme m : morphemes) {
+      int finality = finality(m.ending());
+      if (finality == 0 || inside[m.end() - 1]) continue;
+      int cut = endingCut(s, inside, morphemes, m, finality);
+      if (cut < 0) continue;
+      if (finality == 2) cuts.add(cut);
+      else weak.add(cut);
+    }
+    // weak endings double as connectives (받아, 얻어); a stretch that closes with a formal -다 uses them so
+    for (int cut : weak) {
+      Integer next = cuts.higher(cut);
+      if (!closesFormally(s, morphemes, next == null ? s.length() : next)) cuts.add(cut);
+    }
+  }
+
+  /** Where a sentence ending at {@code m} is cut, or -1 when the text after it continues the sentence. */
+  private static int endingCut(String s, boolean[] inside, List<Morpheme> morphemes, Morpheme m, int finality) {
+    int n = s.length();
+    int e = m.end();
+    while (e < n && TRAILERS.indexOf(s.charAt(e)) >= 0) e++;
+    if (e >= n) return -1;
+    char c = s.charAt(e);
+    if (TERMINALS.indexOf(c) >= 0 || CLOSERS.indexOf(c) >= 0 || inside[e]) return -1; // punctuation decides
+    int next = e;
+    while (next < n && Character.isWhitespace(s.charAt(next))) next++;
+    Morpheme following = next < n ? morphemeAt(morphemes, next) : null;
+    if (following == null || isAttachingPos(following.left())) return -1;
+    if (INDEFINITES.contains(wordBefore(s, m.end()))) return -1;
+    boolean glued = next == m.end();
+    if (glued && (!startsSentencePos(following.left()) || wordBefore(s, m.end()).length() < 2)) return -1;
+    if (finality == 1) {
+      if (following.left() == POS.Tag.VV || following.left() == POS.Tag.VA) return -1;
+      String word = wordBefore(s, m.end());
+      for (String p : POSTPOSITIONAL) if (word.endsWith(p)) return -1;
+      for (String neg : NEGATIONS) if (s.startsWith(neg, next)) return -1;
+    }
+    return e;
+  }
+
+  /** The eojeol (space-delimited word) that ends at {@code end}. */
+  private static String wordBefore(String s, int end) {
+    int start = end;
+    while (start > 0 && !Character.isWhitespace(s.charAt(start - 1)) && TERMINALS.indexOf(s.charAt(start - 1)) < 0) start--;
+    return s.substring(start, end);
+  }
+
+  /** Whether the last ending before {@code cut} is a declarative -다 (했다, 합니다): the register of written prose. */
+  private static boolean closesFormally(String s, List<Morpheme> morphemes, int cut) {
+    for (int i = morphemes.size() - 1; i >= 0; i--) {
+      Morpheme m = morphemes.get(i);
+      if (m.end() > cut) continue;
+      if (m.left() == POS.Tag.SF || m.left() == POS.Tag.SY || m.left() == POS.Tag.SSC) continue;
+      return m.ending() != null && canonicalJamo(m.ending()).endsWith("다");
+    }
+    return false;
+  }
+
+  /** Parts of speech that attach to the word before: particles, endings, suffixes, the copula, auxiliaries. */
+  private static boolean isAttachingPos(POS.Tag tag) {
+    return switch (tag) {
+      case J, E, XSA, XSN, XSV, VCP, VX, NNB, NNBC -> true;
+      default -> false;
+    };
+  }
+
+  /** What may open a sentence glued to the previous one without a space. */
+  private static boolean startsSentencePos(POS.Tag tag) {
+    return switch (tag) {
+      case NNG, NNP, NR, NP, MM, MAG, MAJ, IC, VV, VA, XPN, SL, SH, SN, XR -> true;
+      default -> false;
+    };
+  }
+
+  private static Morpheme morphemeAt(List<Morpheme> morphemes, int offset) {
+    int lo = 0;
+    int hi = morphemes.size() - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      Morpheme m = morphemes.get(mid);
+      if (m.start() < offset) lo = mid + 1;
+      else if (m.start() > offset) hi = mid - 1;
+      else return m;
+    }
+    return null;
+  }
+
+  // ---- quotes and brackets -----------------------------------------------------------------------------------
+
+  /**
+   * Marks the characters strictly inside a matched pair of quotes or brackets no longer than
+   * {@link #MAX_QUOTE_CHARS}. Unmatched marks (a stray quote, an apostrophe) open nothing.
+   */
+  static boolean[] insideQuotes(String s) {
+    int n = s.length();
+    int[] delta = new int[n + 1];
+    Deque<Integer> stack = new ArrayDeque<>();
+    int openStraight = -1;
+    int openSingle = -1;
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (c == '"') {
+        if (openStraight < 0) openStraight = i;
+        else {
+          mark(delta, openStraight, i);
+          openStraight = -1;
+        }
+      } else if (c == '\'') {
+        if (openSingle < 0 && (i == 0 || !Character.isLetter(s.charAt(i - 1)))) openSingle = i;
+        else if (openSingle >= 0) {
+          mark(delta, openSingle, i);
+          openSingle = -1;
+        }
+      } else if (OPENERS.indexOf(c) >= 0) {
+        stack.push(i);
+      } else if (CLOSERS.indexOf(c) >= 0) {
+        int want = OPENERS.charAt(CLOSERS.indexOf(c));
+        while (!stack.isEmpty() && s.charAt(stack.peek()) != want) stack.pop();
+        if (!stack.isEmpty()) mark(delta, stack.pop(), i);
+      }
+    }
+    boolean[] inside = new boolean[n];
+    int depth = 0;
+    for (int i = 0; i < n; i++) {
+      depth += delta[i];
+      inside[i] = depth > 0;
+    }
+    return inside;
+  }
+
+  private static void mark(int[] delta, int open, int close) {
+    if (close - open - 1 > MAX_QUOTE_CHARS || close == open + 1) return;
+    delta[open + 1]++;
+    delta[close]--;
+  }
+
+  private static boolean isAsciiDigit(int c) {
+    return c >= '0' && c <= '9';
+  }
+
+  private static boolean isHangul(char c) {
+    return c >= '가' && c <= '힣';
+  }
+
+  private static boolean isLatin(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  }
+
+  // ---- Nori ----------------------------------------------------------------------------------------------------
+
+  /**
+   * A token of Nori's analysis: its span, the parts of speech of its first and last morpheme, and the dictionary
+   * form of its last morpheme when that is an ending.
+   */
+  record Morpheme(int start, int end, POS.Tag left, POS.Tag right, String ending) {}
+
+  private Nori nori() {
+    if (nori == null) nori = ThreadLocal.withInitial(Nori::new);
+    return nori.get();
+  }
+
+  /** One tokenizer per thread: Lucene tokenizers are stateful; the dictionaries behind them are shared. */
+  private static final class Nori {
+    private final KoreanTokenizer tokenizer = new KoreanTokenizer(
+        TokenStream.DEFAULT_TOKEN_ATTRIBUTE_FACTORY, null, KoreanTokenizer.DecompoundMode.NONE, false, false);
+    private final OffsetAttribute offset = tokenizer.addAttribute(OffsetAttribute.class);
+    private final PartOfSpeechAttribute pos = tokenizer.addAttribute(PartOfSpeechAttribute.class);
+
+    private final CharTermAttribute term = tokenizer.addAttribute(CharTermAttribute.class);
+
+    private String ending(POS.Tag right) {
+      if (right != POS.Tag.E) return null;
+      Dictionary.Morpheme[] parts = pos.getMorphemes();
+      return parts == null || parts.length == 0 ? term.toString() : parts[parts.length - 1].surfaceForm;
+    }
+
+    List<Morpheme> analyze(String text) {
+      List<Morpheme> out = new ArrayList<>();
+      try {
+        tokenizer.setReader(new StringReader(text));
+        tokenizer.reset();
+        while (tokenizer.incrementToken()) {
+          POS.Tag left = pos.getLeftPOS();
+          POS.Tag right = pos.getRightPOS();
+          if (left == null || right == null || left == POS.Tag.SP) continue;
+          out.add(new Morpheme(offset.startOffset(), offset.endOffset(), left, right, ending(right)));
+        }
+        tokenizer.end();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } finally {
+        try {
+          tokenizer.close();
+        } catch (IOException ignored) {
+          // closing a StringReader cannot fail
+        }
+      }
+      return out;
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package dev.hunmin.text;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class KoreanSentenceSplitterTest {
+  private final KoreanSentenceSplitter splitter = new KoreanSentenceSplitter(true);
+  private final KoreanSentenceSplitter punctuationOnly = new KoreanSentenceSplitter(false);
+
+  @Test
+  void splitsOnTerminalPunctuationWithOrWithoutSpace() {
+    assertEquals(List.of("이순신은 조선 중기의 무신이다.", "그는 수군을 이끌었다!", "정말일까?"),
+        splitter.split("이순신은 조선 중기의 무신이다. 그는 수군을 이끌었다!정말일까?"));
+  }
+
+  @Test
+  void splitsOnSentenceFinalEndingsWithoutPunctuation() {
+    assertEquals(List.of("한 남자가 춤을 추고 있다", "한 여자가 노래를 부른다"),
+        splitter.split("한 남자가 춤을 추고 있다 한 여자가 노래를 부른다"));
+    assertEquals(List.of("먹었습니다", "그는 갔어요"), splitter.split("먹었습니다그는 갔어요"));
+    assertEquals(List.of("매일 아침 피곤해", "정말 힘드네"), splitter.split("매일 아침 피곤해 정말 힘드네"));
+  }
+
+  @Test
+  void keepsConnectivesInsideTheSentence() {
+    assertEquals(List.of("그는 평화를 위해 싸웠다."), splitter.split("그는 평화를 위해 싸웠다."));
+    assertEquals(List.of("밥을 먹고 학교에 가지 않았다."), splitter.split("밥을 먹고 학교에 가지 않았다."));
+    assertEquals(List.of("창문에서 햇빛을 받아 화분을 심었다."), splitter.split("창문에서 햇빛을 받아 화분을 심었다."));
+  }
+
+  @Test
+  void noSplitInsideNumbersDatesAbbreviationsAndUrls() {
+    assertEquals(List.of("원주율은 약 3.14이다.", "다음 문장."), splitter.split("원주율은 약 3.14이다. 다음 문장."));
+    assertEquals(List.of("2019. 3. 1. 독립선언서가 낭독되었다."), splitter.split("2019. 3. 1. 독립선언서가 낭독되었다."));
+    assertEquals(List.of("Dr. Kim은 U.S. 대학에 있다."), splitter.split("Dr. Kim은 U.S. 대학에 있다."));
+    assertEquals(List.of("자세한 내용은 www.example.com에서 본다."), splitter.split("자세한 내용은 www.example.com에서 본다."));
+    assertEquals(List.of("1. 첫째 항목이다."), punctuationOnly.split("1. 첫째 항목이다."));
+  }
+
+  @Test
+  void quotesStayWithTheirSentence() {
+    assertEquals(List.of("그는 \"내일 다시 오겠다. 꼭.\"라고 말했다.", "모두 웃었다."),
+        splitter.split("그는 \"내일 다시 오겠다. 꼭.\"라고 말했다. 모두 웃었다."));
+    assertEquals(List.of("그리고 그가 말했다, \"엄마, 저 왔어요.\"", "그는 학교에 갔다."),
+        splitter.split("그리고 그가 말했다, \"엄마, 저 왔어요.\" 그는 학교에 갔다."));
+  }
+
+  @Test
+  void laughterAndEllipsisBelongToTheSentenceBefore() {
+    assertEquals(List.of("진짜 재밌다ㅋㅋㅋ", "또 볼래요..."), splitter.split("진짜 재밌다ㅋㅋㅋ 또 볼래요..."));
+  }
+
+  @Test
+  void emptyAndBlankParagraphs() {
+    assertEquals(List.of(), splitter.split(""));
+    assertEquals(List.of(), splitter.split("   "));
+  }
+}
