@@ -78,6 +78,13 @@ public final class DocumentCleaner implements Serializable {
     return out;
   }
 
+  /** The sentences of a text with no filtering: how exclusion texts (an evaluation set) are keyed. */
+  public List<String> sentencesOf(String text) {
+    List<String> out = new ArrayList<>();
+    for (String line : cleanLines(text, new Counters())) out.addAll(splitter.split(line));
+    return out;
+  }
+
   private String junkReason(List<String> lines) {
     long nonSpace = 0;
     long hangul = 0;

@@ -35,7 +35,8 @@ public final class PiiScrubber implements Serializable {
       new Rule(Kind.CARD, Pattern.compile("(?<![\\d-])\\d(?:[ -]?\\d){12,18}(?![\\d-])"), PiiScrubber::luhnValid),
       // mobile 01x, Seoul 02, regional 0[3-6]x, internet 070, with or without +82; and 15xx/16xx/18xx service numbers
       new Rule(Kind.PHONE, Pattern.compile(
-          "(?<![\\d+])(?:\\+82[-. ]?(?:\\(0\\)|0)?|\\(?0)(?:1[016789]|2|[3-6][1-5]|70)\\)?[-. ]?\\d{3,4}[-. ]\\d{4}(?![\\d-])"
+          "(?<![\\d+])(?:\\+82[-. ]?(?:\\(0\\)|0)?|0)(?:1[016789]|2|[3-6][1-5]|70)[-. ]?\\d{3,4}[-. ]\\d{4}(?![\\d-])"
+              + "|\\(0(?:2|[3-6][1-5]|70)\\)[ ]?\\d{3,4}-\\d{4}(?![\\d-])"
               + "|(?<![\\d+-])(?:01[016789]|02|0[3-6][1-5]|070)\\d{7,8}(?!\\d)"
               + "|(?<![\\d-])1[5-9]\\d{2}-\\d{4}(?![\\d-])"), s -> true),
       // bank accounts: hyphenated groups of 10–16 digits in all, or a bare 10–14 digit run

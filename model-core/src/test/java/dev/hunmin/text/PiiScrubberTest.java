@@ -21,6 +21,8 @@ class PiiScrubberTest {
       "해외에서는 +82 10-2222-3333|해외에서는 <PHONE>",
       "대표번호 02-123-4567, 경기 031-987-6543|대표번호 <PHONE>, 경기 <PHONE>",
       "고객센터 1588-1234|고객센터 <PHONE>",
+      "자치행정과(031-987-6543)나|자치행정과(<PHONE>)나",
+      "문의 (02) 123-4567|문의 <PHONE>",
       "메일 hong.gildong@example.com 으로|메일 <EMAIL> 으로",
       "공지는 https://www.example.com/notice?id=3 에서 확인.|공지는 <URL> 에서 확인.",
       "www.example.co.kr.|<URL>.",

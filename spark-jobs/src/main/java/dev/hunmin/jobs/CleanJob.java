@@ -1,0 +1,299 @@
+package dev.hunmin.jobs;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.concat_ws;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.length;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.posexplode;
+import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.sort_array;
+import static org.apache.spark.sql.functions.struct;
+
+import dev.hunmin.text.DocumentCleaner;
+import dev.hunmin.text.KoreanSentenceSplitter;
+import dev.hunmin.text.MatchKey;
+import dev.hunmin.text.PiiScrubber;
+import dev.hunmin.text.TextNormalizer;
+import dev.hunmin.util.Counters;
+import dev.hunmin.util.HunminException;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.feature.MinHashLSH;
+import org.apache.spark.ml.feature.MinHashLSHModel;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * {@code hunmin clean}: raw corpus → docs/ (Parquet: doc_id, source, sentences), text/ (seed format),
+ * _REPORT.json. Per document: normalize, scrub PII, drop junk, split sentences (model-core's DocumentCleaner);
+ * across the corpus: decontamination, exact dedup of documents and sentences, near-duplicate removal.
+ */
+final class CleanJob {
+  private CleanJob() {}
+
+  /** A cleaned document, or (counters set) the per-step counts of one partition. */
+  record Cleaned(String source, long offset, List<String> sentences, long key, Counters counters) implements Serializable {}
+
+  static final StructType DOCS = new StructType()
+      .add("source", DataTypes.StringType, false)
+      .add("offset", DataTypes.LongType, false)
+      .add("key", DataTypes.LongType, false)
+      .add("sentences", DataTypes.createArrayType(DataTypes.StringType, false), false);
+
+  static Map<String, Object> run(SparkSession spark, Settings s) throws IOException {
+    long started = System.nanoTime();
+    List<String> inputs = SampleCorpus.resolve(spark, s.list("input"), s.requiredString("output"));
+    DocumentCleaner cleaner = cleaner(s);
+    boolean failOnBad = badRecordPolicy(s);
+    try (StageOutput out = StageOutput.begin(spark.sparkContext().hadoopConfiguration(), s.requiredString("output"), s.bool("overwrite"))) {
+      Counters counts = new Counters();
+      Set<Long> excluded = exclusionKeys(spark, s, cleaner, counts);
+      Broadcast<Set<Long>> excludedB = spark.sparkContext().broadcast(excluded, scala.reflect.ClassTag$.MODULE$.apply(Set.class));
+
+      JavaRDD<Cleaned> cleaned = RawInputs.read(spark, inputs, layout(s))
+          .mapPartitions(docs -> cleanPartition(docs, cleaner, excludedB.value(), failOnBad))
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      counts.merge(cleaned.filter(c -> c.counters() != null).map(Cleaned::counters).fold(new Counters(), Counters::merge));
+      if (counts.get("documents_in") == counts.withPrefix("drop.").values().stream().mapToLong(Long::longValue).sum()
+          && counts.get("documents_in") > 0 && !counts.withPrefix("drop.").keySet().stream().allMatch(CleanJob::isJunkReason)) {
+        throw new HunminException("no document could be read from " + String.join(", ", inputs) + ": " + counts.withPrefix("drop.")
+            + " (check --format, --jsonl-field, --tsv-column, --parquet-column)");
+      }
+      Dataset<Row> docs = spark.createDataFrame(
+          cleaned.filter(c -> c.counters() == null)
+              .map(c -> RowFactory.create(c.source(), c.offset(), c.key(), c.sentences().toArray(new String[0]))), DOCS);
+
+      // each corpus-wide step is materialized once: its counts and the next step read the stored result
+      Steps steps = new Steps(docs);
+      if (s.bool("dedup-documents")) steps.apply(CleanJob::dedupDocuments, "dedup.documents", counts);
+      // near-duplicates go whole before sentence dedup, which would otherwise leave their fragments behind
+      if (s.bool("near-dup")) steps.apply(d -> removeNearDuplicates(d, s), "dedup.near_duplicate_documents", counts);
+      if (s.bool("dedup-sentences")) {
+        long sentencesBefore = steps.sentences();
+        steps.apply(d -> dedupSentences(d, s.integer("dedup-sentence-min-chars")), "dedup.documents_emptied_by_sentence_dedup", counts);
+        counts.add("dedup.sentences", sentencesBefore - steps.sentences());
+      }
+      docs = steps.current;
+      long docsOut = steps.rows;
+
+      Dataset<Row> result = docs
+          .select(expr("lpad(lower(hex(key)), 16, '0')").as("doc_id"), col("source"), col("sentences"))
+          .repartition(s.integer("partitions"), col("doc_id"))
+          .sortWithinPartitions("doc_id")
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      result.write().parquet(out.path("docs"));
+      out.renameParts("docs", ".parquet");
+      result.select(concat(concat_ws("\n", col("sentences")), lit("\n"))).write().text(out.path("text"));
+      out.renameParts("text", ".txt");
+      long sentencesOut = result.select(expr("coalesce(sum(size(sentences)), 0)")).first().getLong(0);
+
+      Map<String, Object> report = report(s, inputs, counts, docsOut, sentencesOut, started);
+      out.commit(report);
+      cleaned.unpersist();
+      steps.current.unpersist();
+      result.unpersist();
+      return report;
+    }
+  }
+
+  static RawInputs.Layout layout(Settings s) {
+    return new RawInputs.Layout(s.string("format"), s.string("text-format"), s.string("jsonl-field"),
+        s.string("tsv-column"), s.string("parquet-column"));
+  }
+
+  private static boolean isJunkReason(String reason) {
+    return !Set.of("invalid_utf8", "invalid_json", "missing_field").contains(reason);
+  }
+
+  static DocumentCleaner cleaner(Settings s) {
+    TextNormalizer normalizer = new TextNormalizer(new TextNormalizer.Options(
+        s.bool("normalize.nfc"), s.bool("normalize.remove-control"), s.bool("normalize.fold-whitespace"),
+        s.integer("normalize.squeeze-repeats")));
+    PiiScrubber scrubber = null;
+    if (s.bool("pii.enabled")) {
+      Set<PiiScrubber.Kind> kinds = new HashSet<>();
+      for (String k : s.list("pii.kinds")) kinds.add(PiiScrubber.kindOf(k));
+      scrubber = new PiiScrubber(kinds, s.string("pii.placeholder"));
+    }
+    DocumentCleaner.Filters filters = new DocumentCleaner.Filters(s.integer("filter.min-chars"),
+        s.integer("filter.max-chars"), s.number("filter.min-hangul-ratio"), s.number("filter.min-letter-ratio"),
+        s.list("filter.boilerplate"));
+    return new DocumentCleaner(normalizer, scrubber, new KoreanSentenceSplitter(s.bool("split-morphology")), filters);
+  }
+
+  private static boolean badRecordPolicy(Settings s) {
+    return switch (s.string("on-bad-record")) {
+      case "drop" -> false;
+      case "fail" -> true;
+      default -> throw new HunminException("on-bad-record must be drop or fail, not '" + s.string("on-bad-record") + "'");
+    };
+  }
+
+  static Iterator<Cleaned> cleanPartition(Iterator<RawInputs.RawDoc> docs, DocumentCleaner cleaner, Set<Long> excluded,
+      boolean failOnBad) {
+    Counters c = new Counters();
+    List<Cleaned> out = new ArrayList<>();
+    while (docs.hasNext()) {
+      RawInputs.RawDoc raw = docs.next();
+      c.increment("documents_in");
+      if (raw.bad() != null) {
+        if (failOnBad) throw new HunminException("unreadable record (" + raw.bad() + ") in " + raw.source() + " at " + raw.offset());
+        c.increment("drop." + raw.bad());
+        continue;
+      }
+      c.add("lines_in", raw.text().lines().filter(l -> !l.isBlank()).count());
+      DocumentCleaner.Result r = cleaner.clean(raw.text(), c);
+      if (!r.kept()) {
+        c.increment("drop." + r.dropReason());
+        continue;
+      }
+      long key = MatchKey.ofSentences(r.sentences());
+      if (excluded.contains(key)) {
+        c.increment("exclusion.documents");
+        continue;
+      }
+      List<String> sentences = new ArrayList<>(r.sentences().size());
+      for (String sentence : r.sentences()) {
+        if (excluded.contains(MatchKey.of(sentence))) c.increment("exclusion.sentences");
+        else sentences.add(sentence);
+      }
+      if (sentences.isEmpty()) {
+        c.increment("exclusion.documents");
+        continue;
+      }
+      out.add(new Cleaned(raw.source(), raw.offset(), sentences, key, null));
+    }
+    out.add(new Cleaned(null, 0, null, 0, c));
+    return out.iterator();
+  }
+
+  /** Keys of every exclusion text and of each of its sentences, cleaned the way the corpus is. */
+  private static Set<Long> exclusionKeys(SparkSession spark, Settings s, DocumentCleaner cleaner, Counters counts) {
+    List<String> paths = s.list("exclude");
+    if (paths.isEmpty()) return new HashSet<>();
+    JavaRDD<RawInputs.RawDoc> texts = RawInputs.read(spark, paths, RawInputs.Layout.of("auto", s.string("text-format"), s.string("exclude-field")))
+        .filter(d -> d.text() != null).cache();
+    counts.add("exclusion.texts", texts.count());
+    List<Long> keys = texts.flatMap(d -> {
+      List<String> sentences = cleaner.sentencesOf(d.text());
+      List<Long> k = new ArrayList<>();
+      if (!sentences.isEmpty()) k.add(MatchKey.ofSentences(sentences));
+      for (String sentence : sentences) k.add(MatchKey.of(sentence));
+      return k.iterator();
+    }).distinct().collect();
+    texts.unpersist();
+    return new HashSet<>(keys);
+  }
+
+  /** Keeps the first document (by source, offset) of each key. */
+  static Dataset<Row> dedupDocuments(Dataset<Row> docs) {
+    return docs.withColumn("rn", row_number().over(Window.partitionBy("key").orderBy("source", "offset")))
+        .filter("rn = 1").drop("rn");
+  }
+
+  /** The documents through the corpus-wide steps, each result stored once and counted. */
+  private static final class Steps {
+    Dataset<Row> current;
+    long rows;
+
+    Steps(Dataset<Row> start) {
+      current = start.persist(StorageLevel.MEMORY_AND_DISK());
+      rows = current.count();
+    }
+
+    void apply(java.util.function.UnaryOperator<Dataset<Row>> step, String removedCounter, Counters counts) {
+      Dataset<Row> next = step.apply(current).persist(StorageLevel.MEMORY_AND_DISK());
+      long nextRows = next.count();
+      counts.add(removedCounter, rows - nextRows);
+      current.unpersist();
+      current = next;
+      rows = nextRows;
+    }
+
+    long sentences() {
+      return current.select(expr("coalesce(sum(size(sentences)), 0)")).first().getLong(0);
+    }
+  }
+
+  /** Removes later copies of sentences of at least {@code minChars}; documents left empty disappear. */
+  static Dataset<Row> dedupSentences(Dataset<Row> docs, int minChars) {
+    docs.sparkSession().udf().register("match_key", (UDF1<String, Long>) MatchKey::of, DataTypes.LongType);
+    Dataset<Row> sentences = docs.select(col("source"), col("offset"), col("key"), posexplode(col("sentences")).as(new String[] {"pos", "sentence"}))
+        .withColumn("skey", expr("match_key(sentence)"));
+    Dataset<Row> firsts = sentences
+        .withColumn("rn", row_number().over(Window.partitionBy("skey").orderBy("source", "offset", "pos")))
+        .filter(col("rn").equalTo(1).or(length(col("sentence")).lt(minChars)));
+    return firsts.groupBy("source", "offset", "key")
+        .agg(sort_array(collect_list(struct(col("pos"), col("sentence")))).as("ordered"))
+        .select(col("source"), col("offset"), col("key"), expr("transform(ordered, x -> x.sentence)").as("sentences"));
+  }
+
+  /** MinHash LSH over character shingles: of a pair above the Jaccard threshold, the later document goes. */
+  static Dataset<Row> removeNearDuplicates(Dataset<Row> docs, Settings s) {
+    int shingle = s.integer("near-dup-shingle");
+    docs.sparkSession().udf().register("shingles", (UDF1<String, org.apache.spark.ml.linalg.Vector>) text -> shingles(text, shingle),
+        SQLDataTypes.VectorType());
+    Dataset<Row> candidates = docs
+        .withColumn("flat", expr("regexp_replace(concat_ws('', sentences), '\\\\s+', '')"))
+        .filter(length(col("flat")).geq(Math.max(s.integer("near-dup-min-chars"), shingle)))
+        .select(col("key"), col("source"), col("offset"), expr("shingles(flat)").as("features"));
+    if (candidates.isEmpty()) return docs;
+    MinHashLSHModel model = new MinHashLSH().setNumHashTables(s.integer("near-dup-hash-tables"))
+        .setSeed(s.seed()).setInputCol("features").setOutputCol("hashes").fit(candidates);
+    Dataset<Row> later = model.approxSimilarityJoin(candidates, candidates, 1 - s.number("near-dup-threshold"), "distance")
+        .filter(expr("struct(datasetA.source, datasetA.offset) < struct(datasetB.source, datasetB.offset)"))
+        .select(col("datasetB.key").as("key")).distinct();
+    return docs.join(later, docs.col("key").equalTo(later.col("key")), "left_anti");
+  }
+
+  static org.apache.spark.ml.linalg.Vector shingles(String text, int k) {
+    int dim = 1 << 20;
+    TreeSet<Integer> indices = new TreeSet<>();
+    for (int i = 0; i + k <= text.length(); i++) indices.add(Math.floorMod(text.substring(i, i + k).hashCode(), dim));
+    int[] idx = indices.stream().mapToInt(Integer::intValue).toArray();
+    double[] ones = new double[idx.length];
+    java.util.Arrays.fill(ones, 1.0);
+    return Vectors.sparse(dim, idx, ones);
+  }
+
+  private static Map<String, Object> report(Settings s, List<String> inputs, Counters c, long docsOut, long sentencesOut,
+      long started) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("stage", "clean");
+    r.put("inputs", inputs);
+    r.put("documents", Map.of("in", c.get("documents_in"), "out", docsOut));
+    r.put("lines", Map.of("in", c.get("lines_in"), "out", sentencesOut));
+    r.put("drops", c.withPrefix("drop."));
+    r.put("pii", c.withPrefix("pii."));
+    r.put("normalize", c.withPrefix("normalize."));
+    r.put("boilerplate_sentences", c.get("boilerplate_sentences"));
+    r.put("dedup", c.withPrefix("dedup."));
+    r.put("exclusion", c.withPrefix("exclusion."));
+    r.put("seconds", Math.round((System.nanoTime() - started) / 1e7) / 100.0);
+    r.put("config", s.section());
+    r.put("summary", String.format("%d documents in, %d out, %d sentences", c.get("documents_in"), docsOut, sentencesOut));
+    return r;
+  }
+}

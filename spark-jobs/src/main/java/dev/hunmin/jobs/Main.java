@@ -1,0 +1,98 @@
+package dev.hunmin.jobs;
+
+import dev.hunmin.util.HunminException;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The one entry point: {@code hunmin <command> [flags]}, locally (submit/hunmin) or through spark-submit.
+ * Exit codes: 0 done, 2 bad input or configuration, 3 external failure (storage, cluster), 1 unexpected.
+ */
+public final class Main {
+  private Main() {}
+
+  @FunctionalInterface
+  interface Job {
+    Map<String, Object> run(SparkSession spark, Settings settings) throws Exception;
+  }
+
+  record Command(String name, String summary, Job job) {}
+
+  static final List<Command> COMMANDS = List.of(
+      new Command("clean", "raw corpus → normalized, scrubbed, deduplicated, sentence-split documents", CleanJob::run),
+      new Command("pipeline", "every stage in order on one corpus (the embedded sample by default)", PipelineJob::run));
+
+  static List<String> commandNames() {
+    return COMMANDS.stream().map(Command::name).toList();
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    String command = args.length > 0 ? args[0] : "";
+    try {
+      Cli cli = Cli.parse(args);
+      if (cli.command().isEmpty()) {
+        out.println(usage());
+        return 0;
+      }
+      Command c = COMMANDS.stream().filter(x -> x.name().equals(cli.command())).findFirst()
+          .orElseThrow(() -> new HunminException("unknown command '" + cli.command() + "' (commands: " + String.join(", ", commandNames()) + ")"));
+      if (cli.help()) {
+        out.println("hunmin " + c.name() + ": " + c.summary() + "\n\nFlags (defaults from conf/reference.conf):\n" + Settings.help(c.name()));
+        return 0;
+      }
+      Settings settings = Settings.load(cli);
+      Map.Entry<SparkSession, Boolean> session = Spark.session(settings);
+      try {
+        Map<String, Object> report = c.job().run(session.getKey(), settings);
+        out.println(c.name() + ": " + report.get("summary"));
+        return 0;
+      } finally {
+        if (session.getValue()) session.getKey().stop();
+      }
+    } catch (Throwable t) {
+      HunminException known = find(t);
+      if (known != null) {
+        err.println("hunmin " + command + ": error: " + known.getMessage());
+        return known.exitCode();
+      }
+      err.println("hunmin " + command + ": unexpected error: " + firstLine(t));
+      t.printStackTrace(err);
+      return 1;
+    }
+  }
+
+  /** The HunminException behind a failure, also when a Spark task threw it on an executor. */
+  static HunminException find(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof HunminException h) return h;
+    }
+    String message = String.valueOf(t.getMessage());
+    String marker = HunminException.class.getName() + ": ";
+    int at = message.indexOf(marker);
+    if (at >= 0) {
+      String rest = message.substring(at + marker.length());
+      return new HunminException(rest.lines().findFirst().orElse(rest).trim());
+    }
+    if (t instanceof java.io.IOException) {
+      return new HunminException(firstLine(t), HunminException.EXTERNAL, t);
+    }
+    return null;
+  }
+
+  private static String firstLine(Throwable t) {
+    String m = t.getClass().getSimpleName() + ": " + t.getMessage();
+    return m.lines().findFirst().orElse(m);
+  }
+
+  static String usage() {
+    StringBuilder b = new StringBuilder("usage: hunmin <command> [--flag value …] [--conf FILE] [--set key=value] [--overwrite] [--help]\n\ncommands:\n");
+    for (Command c : COMMANDS) b.append(String.format("  %-10s %s%n", c.name(), c.summary()));
+    return b.toString();
+  }
+}

@@ -1,0 +1,251 @@
+package dev.hunmin.jobs;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+import com.typesafe.config.ConfigValueType;
+import dev.hunmin.util.HunminException;
+import java.io.File;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A command's configuration: the defaults in conf/reference.conf (on the class path), overlays, --conf files,
+ * --set and flags, in rising precedence. Jobs read their section through the typed getters, whose errors name
+ * the key.
+ */
+final class Settings implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private final String command;
+  private final Config root;
+
+  private Settings(String command, Config root) {
+    this.command = command;
+    this.root = root;
+  }
+
+  static Config defaults() {
+    return ConfigFactory.defaultReference(Settings.class.getClassLoader());
+  }
+
+  static Settings load(Cli cli) {
+    Config defaults = defaults();
+    if (!defaults.hasPath("hunmin." + cli.command())) {
+      throw new HunminException("unknown command '" + cli.command() + "' (commands: " + String.join(", ", Main.commandNames()) + ")");
+    }
+    Config layered = defaults;
+    for (String overlay : cli.overlays()) layered = parseOverlay(overlay).withFallback(layered);
+    for (String file : cli.confFiles()) layered = parseFile(file).withFallback(layered);
+    for (String set : cli.sets()) layered = parseSet(set).withFallback(layered);
+    layered = flags(cli.command(), cli.flags(), defaults).withFallback(layered);
+    try {
+      return new Settings(cli.command(), layered.resolve());
+    } catch (ConfigException e) {
+      throw new HunminException("configuration: " + e.getMessage());
+    }
+  }
+
+  /** Settings for a stage run by another command (pipeline → clean) with keys set by the caller. */
+  Settings forStage(String stage, Map<String, Object> values) {
+    Config c = root;
+    for (Map.Entry<String, Object> e : values.entrySet()) {
+      c = c.withValue("hunmin." + stage + "." + e.getKey(), ConfigValueFactory.fromAnyRef(e.getValue()));
+    }
+    return new Settings(stage, c);
+  }
+
+  private static Config parseOverlay(String name) {
+    File file = new File(name);
+    if (file.isFile()) return parseFile(name);
+    Config c = ConfigFactory.parseResources(Settings.class.getClassLoader(), "hunmin-conf/" + name + ".conf");
+    if (c.isEmpty()) throw new HunminException("unknown overlay '" + name + "' (local, cluster, s3, or a file)");
+    return c;
+  }
+
+  private static Config parseFile(String path) {
+    File file = new File(path);
+    if (!file.isFile()) throw new HunminException("config file not found: " + path);
+    try {
+      return ConfigFactory.parseFile(file, ConfigParseOptions.defaults().setAllowMissing(false));
+    } catch (ConfigException e) {
+      throw new HunminException("config file " + path + ": " + e.getMessage());
+    }
+  }
+
+  /** {@code key=value}; the key may omit the leading {@code hunmin.}; lists and objects are HOCON. */
+  private static Config parseSet(String set) {
+    int eq = set.indexOf('=');
+    if (eq <= 0) throw new HunminException("--set needs key=value, got '" + set + "'");
+    String key = set.substring(0, eq).trim();
+    if (!key.startsWith("hunmin.")) key = "hunmin." + key;
+    String value = set.substring(eq + 1).trim();
+    if (!defaults().hasPathOrNull(key) && !key.startsWith("hunmin.spark.conf.")) {
+      throw new HunminException("--set " + key + ": no such key (see --help)");
+    }
+    if (value.startsWith("[") || value.startsWith("{") || value.startsWith("\"")) {
+      try {
+        return ConfigFactory.parseString(quoteKey(key) + " = " + value);
+      } catch (ConfigException e) {
+        throw new HunminException("--set " + key + ": " + e.getMessage());
+      }
+    }
+    return ConfigFactory.empty().withValue(quoteKey(key), ConfigValueFactory.fromAnyRef(value));
+  }
+
+  /** Spark conf keys contain dots that are part of one key: hunmin.spark.conf."spark.x.y". */
+  private static String quoteKey(String key) {
+    String prefix = "hunmin.spark.conf.";
+    return key.startsWith(prefix) ? prefix + "\"" + key.substring(prefix.length()) + "\"" : key;
+  }
+
+  /** Flags name keys of the command's section, the global section or the spark section, in that order. */
+  private static Config flags(String command, Map<String, String> flags, Config defaults) {
+    Config c = ConfigFactory.empty();
+    for (Map.Entry<String, String> flag : flags.entrySet()) {
+      String key = flagKey(command, flag.getKey(), defaults);
+      ConfigValueType type = defaults.getValue(key).valueType();
+      String value = flag.getValue();
+      if (value.equals(Cli.SWITCH)) {
+        if (type != ConfigValueType.BOOLEAN) throw new HunminException("--" + flag.getKey() + " needs a value");
+        value = "true";
+      }
+      Object typed = type == ConfigValueType.LIST ? splitList(value) : value;
+      c = c.withValue(key, ConfigValueFactory.fromAnyRef(typed));
+    }
+    return c;
+  }
+
+  static String flagKey(String command, String flag, Config defaults) {
+    for (String key : List.of("hunmin." + command + "." + flag, "hunmin." + flag, "hunmin.spark." + flag)) {
+      if (defaults.hasPath(key) && defaults.getValue(key).valueType() != ConfigValueType.OBJECT) return key;
+    }
+    throw new HunminException("unknown flag --" + flag + " for '" + command + "' (see hunmin " + command + " --help)");
+  }
+
+  private static List<String> splitList(String value) {
+    List<String> out = new ArrayList<>();
+    for (String part : value.split(",")) if (!part.isBlank()) out.add(part.trim());
+    return out;
+  }
+
+  // ---- typed access to the command's section, errors naming the key ---------------------------------------
+
+  String command() {
+    return command;
+  }
+
+  private String key(String name) {
+    return "hunmin." + command + "." + name;
+  }
+
+  String string(String name) {
+    try {
+      return root.getString(key(name));
+    } catch (ConfigException e) {
+      throw new HunminException("configuration " + key(name) + ": " + e.getMessage());
+    }
+  }
+
+  /** A required non-empty string, e.g. the output directory. */
+  String requiredString(String name) {
+    String s = string(name);
+    if (s.isBlank()) throw new HunminException("--" + name + " is required (hunmin." + command + "." + name + ")");
+    return s;
+  }
+
+  int integer(String name) {
+    try {
+      return root.getInt(key(name));
+    } catch (ConfigException e) {
+      throw new HunminException("configuration " + key(name) + ": " + e.getMessage());
+    }
+  }
+
+  double number(String name) {
+    try {
+      return root.getDouble(key(name));
+    } catch (ConfigException e) {
+      throw new HunminException("configuration " + key(name) + ": " + e.getMessage());
+    }
+  }
+
+  boolean bool(String name) {
+    try {
+      return root.getBoolean(key(name));
+    } catch (ConfigException e) {
+      throw new HunminException("configuration " + key(name) + ": " + e.getMessage());
+    }
+  }
+
+  /** A list of strings; a single string is a one-element list (comma-separated on the command line). */
+  List<String> list(String name) {
+    try {
+      ConfigValue v = root.getValue(key(name));
+      if (v.valueType() == ConfigValueType.STRING) {
+        String s = (String) v.unwrapped();
+        return s.isBlank() ? List.of() : Arrays.stream(s.split(",")).map(String::trim).toList();
+      }
+      return root.getStringList(key(name));
+    } catch (ConfigException e) {
+      throw new HunminException("configuration " + key(name) + ": " + e.getMessage());
+    }
+  }
+
+  long seed() {
+    return root.getLong("hunmin.seed");
+  }
+
+  String sparkMaster() {
+    return root.getString("hunmin.spark.master");
+  }
+
+  Map<String, String> sparkConf() {
+    Map<String, String> out = new TreeMap<>();
+    root.getConfig("hunmin.spark.conf").entrySet()
+        .forEach(e -> out.put(e.getKey().replace("\"", ""), String.valueOf(e.getValue().unwrapped())));
+    return out;
+  }
+
+  /** The command's section as plain values, for _REPORT.json. */
+  Map<String, Object> section() {
+    return root.getConfig("hunmin." + command).root().unwrapped();
+  }
+
+  /** The effective section as HOCON, for --help and logs. */
+  String render() {
+    return root.getConfig("hunmin." + command).root()
+        .render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
+  }
+
+  /** Flag help from the defaults: each key of a command's section with its default and its comment. */
+  static String help(String command) {
+    Config section = defaults().getConfig("hunmin." + command);
+    StringBuilder out = new StringBuilder();
+    describe(section.root().entrySet(), "", out);
+    out.append("  --conf FILE, --set key=value, --overlay NAME, --seed N, --master URL, --help\n");
+    return out.toString();
+  }
+
+  private static void describe(java.util.Set<Map.Entry<String, ConfigValue>> entries, String prefix, StringBuilder out) {
+    TreeMap<String, ConfigValue> sorted = new TreeMap<>();
+    entries.forEach(e -> sorted.put(e.getKey(), e.getValue()));
+    for (Map.Entry<String, ConfigValue> e : sorted.entrySet()) {
+      ConfigValue v = e.getValue();
+      String name = prefix + e.getKey();
+      if (v.valueType() == ConfigValueType.OBJECT) {
+        describe(((com.typesafe.config.ConfigObject) v).entrySet(), name + ".", out);
+        continue;
+      }
+      String comment = String.join(" ", v.origin().comments()).trim();
+      out.append(String.format("  --%-28s %s%n", name + " " + v.render(ConfigRenderOptions.concise()), comment));
+    }
+  }
+}

@@ -1,0 +1,132 @@
+package dev.hunmin.jobs;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.hunmin.util.HunminException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A stage's output directory, written atomically: everything goes to a hidden sibling directory, which replaces
+ * the output only when complete; {@code _SUCCESS} is created last, after the rename, so that it appears last on
+ * stores whose rename is a copy (S3). A later stage reads an input only if its {@code _SUCCESS} exists.
+ */
+final class StageOutput implements AutoCloseable {
+  static final String SUCCESS = "_SUCCESS";
+  static final String REPORT = "_REPORT.json";
+  private static final Logger LOG = LoggerFactory.getLogger(StageOutput.class);
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final FileSystem fs;
+  private final Path output;
+  private final Path staging;
+  private boolean committed;
+
+  private StageOutput(FileSystem fs, Path output, Path staging) {
+    this.fs = fs;
+    this.output = output;
+    this.staging = staging;
+  }
+
+  /** Refuses an existing complete output unless {@code overwrite}; an incomplete one (no _SUCCESS) is replaced. */
+  static StageOutput begin(Configuration conf, String dir, boolean overwrite) {
+    Path output = new Path(dir);
+    try {
+      FileSystem fs = output.getFileSystem(conf);
+      output = fs.makeQualified(output);
+      if (fs.exists(output)) {
+        if (fs.exists(new Path(output, SUCCESS)) && !overwrite) {
+          throw new HunminException("output exists: " + output + " (pass --overwrite to replace it)");
+        }
+        if (!fs.getFileStatus(output).isDirectory()) throw new HunminException("output is a file, not a directory: " + output);
+      }
+      Path staging = new Path(output.getParent(), "." + output.getName() + ".tmp-" + UUID.randomUUID());
+      fs.mkdirs(staging);
+      return new StageOutput(fs, output, staging);
+    } catch (IOException e) {
+      throw new HunminException("cannot prepare output " + output + ": " + e.getMessage(), HunminException.EXTERNAL, e);
+    }
+  }
+
+  /** Where the job writes; {@code sub} names a subdirectory such as docs. */
+  String path(String sub) {
+    return new Path(staging, sub).toString();
+  }
+
+  Path output() {
+    return output;
+  }
+
+  /** Renames Spark's part files in {@code sub} to part-00000.ext, … in their order, so reruns give the same names. */
+  void renameParts(String sub, String extension) throws IOException {
+    Path dir = new Path(staging, sub);
+    FileStatus[] parts = fs.listStatus(dir, p -> p.getName().startsWith("part-"));
+    Arrays.sort(parts, (a, b) -> a.getPath().getName().compareTo(b.getPath().getName()));
+    for (int i = 0; i < parts.length; i++) {
+      fs.rename(parts[i].getPath(), new Path(dir, String.format("part-%05d%s", i, extension)));
+    }
+  }
+
+  void writeJson(String name, Object value) throws IOException {
+    try (OutputStream out = fs.create(new Path(staging, name), true)) {
+      JSON.writeValue(out, value);
+    }
+  }
+
+  /** Writes the report, moves the staged directory into place and marks it complete. */
+  void commit(Map<String, Object> report) {
+    try {
+      writeJson(REPORT, report);
+      if (fs.exists(output) && !fs.delete(output, true)) throw new IOException("cannot delete old " + output);
+      if (!fs.rename(staging, output)) throw new IOException("cannot rename " + staging + " to " + output);
+      fs.create(new Path(output, SUCCESS), true).close();
+      committed = true;
+      LOG.info("wrote {}", output);
+    } catch (IOException e) {
+      throw new HunminException("cannot write output " + output + ": " + e.getMessage(), HunminException.EXTERNAL, e);
+    }
+  }
+
+  /** Removes the staging directory of a run that did not commit. */
+  @Override
+  public void close() {
+    if (committed) return;
+    try {
+      fs.delete(staging, true);
+    } catch (IOException e) {
+      LOG.warn("could not remove {}: {}", staging, e.getMessage());
+    }
+  }
+
+  /** A stage's input from an earlier stage: it must be complete. */
+  static Path requireComplete(Configuration conf, String dir, String producedBy) {
+    Path path = new Path(dir);
+    try {
+      FileSystem fs = path.getFileSystem(conf);
+      if (!fs.exists(path)) throw new HunminException("input not found: " + dir + " (run " + producedBy + " first)");
+      if (!fs.exists(new Path(path, SUCCESS))) {
+        throw new HunminException("input is incomplete: " + dir + " has no _SUCCESS (its " + producedBy + " run did not finish)");
+      }
+      return fs.makeQualified(path);
+    } catch (IOException e) {
+      throw new HunminException("cannot read " + dir + ": " + e.getMessage(), HunminException.EXTERNAL, e);
+    }
+  }
+
+  static List<String> names(FileStatus[] statuses) {
+    List<String> out = new ArrayList<>();
+    for (FileStatus s : statuses) out.add(s.getPath().getName());
+    return out;
+  }
+}

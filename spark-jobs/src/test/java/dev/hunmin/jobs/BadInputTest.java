@@ -1,0 +1,157 @@
+package dev.hunmin.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Each bad input gives one clear error line and exit 2, or a counted drop; never silent loss, never half output. */
+class BadInputTest {
+  @TempDir Path tmp;
+
+  private static final String GOOD = "서울특별시는 대한민국의 수도이며 가장 큰 도시이다.\n한강이 도시 가운데를 흐른다.\n";
+
+  private Hunmin.Result clean(Path input, String... extra) {
+    String[] args = new String[4 + extra.length + 1];
+    args[0] = "clean";
+    args[1] = "--input";
+    args[2] = input.toString();
+    args[3] = "--output";
+    args[4] = tmp.resolve("out").toString();
+    System.arraycopy(extra, 0, args, 5, extra.length);
+    return Hunmin.run(args);
+  }
+
+  private void assertNoOutput() throws IOException {
+    assertFalse(Files.exists(tmp.resolve("out")), "no output after a failed run");
+    try (var files = Files.list(tmp)) {
+      assertTrue(files.noneMatch(p -> p.getFileName().toString().startsWith(".out.tmp-")), "no staging directory left");
+    }
+  }
+
+  @Test
+  void missingPath() throws IOException {
+    Hunmin.Result r = clean(tmp.resolve("nope.txt"));
+    assertEquals(2, r.exit());
+    assertEquals("hunmin clean: error: input not found: " + tmp.resolve("nope.txt"), r.errorLine());
+    assertNoOutput();
+  }
+
+  @Test
+  void emptyInput() throws IOException {
+    Path empty = Files.createFile(tmp.resolve("empty.txt"));
+    Hunmin.Result r = clean(empty);
+    assertEquals(2, r.exit());
+    assertTrue(r.errorLine().contains("input is empty: " + empty), r.err());
+    assertNoOutput();
+  }
+
+  @Test
+  void binaryFile() throws IOException {
+    byte[] bytes = new byte[4096];
+    new Random(1).nextBytes(bytes);
+    bytes[100] = 0;
+    Path bin = Files.write(tmp.resolve("model.bin"), bytes);
+    Hunmin.Result r = clean(bin);
+    assertEquals(2, r.exit());
+    assertTrue(r.errorLine().matches("hunmin clean: error: binary data in file:.*model\\.bin near byte \\d+: not a text file"), r.err());
+    assertNoOutput();
+  }
+
+  @Test
+  void invalidUtf8IsACountedDrop() throws IOException {
+    byte[] bad = "깨진 문서입니다 \u0000".getBytes(StandardCharsets.UTF_8);
+    bad[bad.length - 1] = (byte) 0xC3; // a lone lead byte: invalid UTF-8, no NUL
+    Path in = tmp.resolve("mixed.txt");
+    Files.write(in, concat(GOOD.getBytes(StandardCharsets.UTF_8), "\n".getBytes(StandardCharsets.UTF_8), bad));
+    Hunmin.Result r = clean(in);
+    assertEquals(0, r.exit(), r.err());
+    assertEquals(1, Hunmin.report(tmp.resolve("out")).at("/drops/invalid_utf8").asLong());
+    assertEquals(1, Hunmin.report(tmp.resolve("out")).at("/documents/out").asLong());
+  }
+
+  @Test
+  void invalidUtf8FailsWhenAsked() throws IOException {
+    Path in = Files.write(tmp.resolve("bad.txt"), new byte[] {(byte) 0xC3, 'a', 'b'});
+    Hunmin.Result r = clean(in, "--on-bad-record", "fail");
+    assertEquals(2, r.exit());
+    assertTrue(r.errorLine().contains("unreadable record (invalid_utf8) in file:"), r.err());
+    assertNoOutput();
+  }
+
+  @Test
+  void tenMegabyteLineIsDroppedAsTooLong() throws IOException {
+    Path in = tmp.resolve("huge.txt");
+    Files.writeString(in, GOOD + "\n" + "가나다라마바사 ".repeat(10 * 1024 * 1024 / 22) + "\n", StandardCharsets.UTF_8);
+    assertTrue(Files.size(in) > 10_000_000);
+    Hunmin.Result r = clean(in);
+    assertEquals(0, r.exit(), r.err());
+    assertEquals(1, Hunmin.report(tmp.resolve("out")).at("/drops/too_long").asLong());
+    assertEquals(1, Hunmin.report(tmp.resolve("out")).at("/documents/out").asLong());
+  }
+
+  @Test
+  void jsonlLineThatIsNotJsonIsACountedDrop() throws IOException {
+    Path in = tmp.resolve("posts.jsonl");
+    Files.writeString(in, "{\"content\": \"" + GOOD.replace("\n", " ") + "\"}\n{not json\n{\"title\": \"no content\"}\n",
+        StandardCharsets.UTF_8);
+    Hunmin.Result r = clean(in, "--jsonl-field", "content");
+    assertEquals(0, r.exit(), r.err());
+    assertEquals(1, Hunmin.report(tmp.resolve("out")).at("/drops/invalid_json").asLong());
+    assertEquals(1, Hunmin.report(tmp.resolve("out")).at("/drops/missing_field").asLong());
+    assertEquals(1, Hunmin.report(tmp.resolve("out")).at("/documents/out").asLong());
+  }
+
+  @Test
+  void jsonlWithoutTheFieldAnywhereIsAnError() throws IOException {
+    Path in = Files.writeString(tmp.resolve("posts.jsonl"), "{\"title\": \"제목\"}\n", StandardCharsets.UTF_8);
+    Hunmin.Result r = clean(in);
+    assertEquals(2, r.exit());
+    assertTrue(r.errorLine().contains("no document could be read from") && r.errorLine().contains("missing_field=1"), r.err());
+  }
+
+  @Test
+  void tsvWithoutTheNamedColumn() throws IOException {
+    Path in = Files.writeString(tmp.resolve("reviews.tsv"), "id\ttext\n1\t" + GOOD.replace("\n", " ") + "\n", StandardCharsets.UTF_8);
+    Hunmin.Result r = clean(in, "--tsv-column", "review");
+    assertEquals(2, r.exit());
+    assertEquals("hunmin clean: error: TSV file:" + in + " has no column 'review' (columns: id, text)", r.errorLine());
+    assertNoOutput();
+  }
+
+  @Test
+  void unknownFlagAndMissingOutput() {
+    Hunmin.Result unknown = Hunmin.run("clean", "--inptu", "x");
+    assertEquals(2, unknown.exit());
+    assertEquals("hunmin clean: error: unknown flag --inptu for 'clean' (see hunmin clean --help)", unknown.errorLine());
+    Hunmin.Result noOutput = Hunmin.run("clean", "--input", "x");
+    assertEquals(2, noOutput.exit());
+    assertEquals("hunmin clean: error: --output is required (hunmin.clean.output)", noOutput.errorLine());
+  }
+
+  @Test
+  void helpListsFlagsFromTheDefaults() {
+    Hunmin.Result help = Hunmin.run("clean", "--help");
+    assertEquals(0, help.exit());
+    assertTrue(help.out().contains("--input") && help.out().contains("--tsv-column") && help.out().contains("--overwrite"), help.out());
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    int n = 0;
+    for (byte[] p : parts) n += p.length;
+    byte[] out = new byte[n];
+    int at = 0;
+    for (byte[] p : parts) {
+      System.arraycopy(p, 0, out, at, p.length);
+      at += p.length;
+    }
+    return out;
+  }
+}

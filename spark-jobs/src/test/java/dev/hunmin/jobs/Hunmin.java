@@ -1,0 +1,49 @@
+package dev.hunmin.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Runs the real CLI in-process (each call starts and stops its own local Spark), capturing its output. */
+final class Hunmin {
+  record Result(int exit, String out, String err) {
+    /** The one error line a failed command prints. */
+    String errorLine() {
+      return err.lines().filter(l -> l.startsWith("hunmin ")).findFirst().orElse(err);
+    }
+  }
+
+  private Hunmin() {}
+
+  static Result run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    String[] withOverlay = new String[args.length + 2];
+    withOverlay[0] = args[0];
+    withOverlay[1] = "--overlay";
+    withOverlay[2] = "local";
+    System.arraycopy(args, 1, withOverlay, 3, args.length - 1);
+    int code = Main.run(withOverlay, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  static JsonNode report(Path stageDir) throws IOException {
+    return new ObjectMapper().readTree(stageDir.resolve("_REPORT.json").toFile());
+  }
+
+  static String readAll(Path dir, String suffix) throws IOException {
+    StringBuilder b = new StringBuilder();
+    try (var files = Files.list(dir)) {
+      for (Path p : files.filter(p -> p.getFileName().toString().endsWith(suffix)).sorted().toList()) {
+        b.append(Files.readString(p, StandardCharsets.UTF_8));
+      }
+    }
+    return b.toString();
+  }
+}
