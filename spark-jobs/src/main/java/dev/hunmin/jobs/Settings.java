@@ -146,12 +146,17 @@ final class Settings implements Serializable {
     return "hunmin." + command + "." + name;
   }
 
-  String string(String name) {
+  /** Reads a key of the command's section; a missing or mistyped value is an error naming the key. */
+  private <T> T get(String name, java.util.function.BiFunction<Config, String, T> read) {
     try {
-      return root.getString(key(name));
+      return read.apply(root, key(name));
     } catch (ConfigException e) {
       throw new HunminException("configuration " + key(name) + ": " + e.getMessage());
     }
+  }
+
+  String string(String name) {
+    return get(name, Config::getString);
   }
 
   /** A required non-empty string, e.g. the output directory. */
@@ -162,41 +167,25 @@ final class Settings implements Serializable {
   }
 
   int integer(String name) {
-    try {
-      return root.getInt(key(name));
-    } catch (ConfigException e) {
-      throw new HunminException("configuration " + key(name) + ": " + e.getMessage());
-    }
+    return get(name, Config::getInt);
   }
 
   double number(String name) {
-    try {
-      return root.getDouble(key(name));
-    } catch (ConfigException e) {
-      throw new HunminException("configuration " + key(name) + ": " + e.getMessage());
-    }
+    return get(name, Config::getDouble);
   }
 
   boolean bool(String name) {
-    try {
-      return root.getBoolean(key(name));
-    } catch (ConfigException e) {
-      throw new HunminException("configuration " + key(name) + ": " + e.getMessage());
-    }
+    return get(name, Config::getBoolean);
   }
 
   /** A list of strings; a single string is a one-element list (comma-separated on the command line). */
   List<String> list(String name) {
-    try {
-      ConfigValue v = root.getValue(key(name));
-      if (v.valueType() == ConfigValueType.STRING) {
-        String s = (String) v.unwrapped();
-        return s.isBlank() ? List.of() : Arrays.stream(s.split(",")).map(String::trim).toList();
-      }
-      return root.getStringList(key(name));
-    } catch (ConfigException e) {
-      throw new HunminException("configuration " + key(name) + ": " + e.getMessage());
-    }
+    return get(name, (c, k) -> {
+      ConfigValue v = c.getValue(k);
+      if (v.valueType() != ConfigValueType.STRING) return c.getStringList(k);
+      String s = (String) v.unwrapped();
+      return s.isBlank() ? List.<String>of() : Arrays.stream(s.split(",")).map(String::trim).toList();
+    });
   }
 
   long seed() {
