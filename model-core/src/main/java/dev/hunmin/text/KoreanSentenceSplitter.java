@@ -1,22 +1,13 @@
 package dev.hunmin.text;
 
-import java.io.IOException;
 import java.io.Serializable;
-import java.io.StringReader;
-import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.apache.lucene.analysis.TokenStream;
-import org.apache.lucene.analysis.ko.KoreanTokenizer;
 import org.apache.lucene.analysis.ko.POS;
-import org.apache.lucene.analysis.ko.dict.Dictionary;
-import org.apache.lucene.analysis.ko.tokenattributes.PartOfSpeechAttribute;
-import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
-import org.apache.lucene.analysis.tokenattributes.OffsetAttribute;
 
 /**
  * Splits a Korean paragraph into sentences.
@@ -47,7 +38,7 @@ public final class KoreanSentenceSplitter implements Serializable {
   private static final int MAX_QUOTE_CHARS = 200;
 
   private final boolean morphology;
-  private transient ThreadLocal<Nori> nori;
+  private transient NoriAnalyzer nori;
 
   public KoreanSentenceSplitter(boolean morphology) {
     this.morphology = morphology;
@@ -59,7 +50,7 @@ public final class KoreanSentenceSplitter implements Serializable {
     List<String> out = new ArrayList<>();
     if (n == 0) return out;
     boolean[] inside = insideQuotes(s);
-    List<Morpheme> morphemes = morphology ? nori().analyze(s) : List.of();
+    List<NoriAnalyzer.Morpheme> morphemes = morphology ? nori().analyze(s) : List.of();
     TreeSet<Integer> cuts = new TreeSet<>();
     punctuationBoundaries(s, inside, morphemes, cuts);
     if (morphology) endingBoundaries(s, inside, morphemes, cuts);
@@ -79,7 +70,7 @@ public final class KoreanSentenceSplitter implements Serializable {
 
   // ---- punctuation -------------------------------------------------------------------------------------------
 
-  private static void punctuationBoundaries(String s, boolean[] inside, List<Morpheme> morphemes, Set<Integer> cuts) {
+  private static void punctuationBoundaries(String s, boolean[] inside, List<NoriAnalyzer.Morpheme> morphemes, Set<Integer> cuts) {
     int n = s.length();
     int sentenceStart = 0;
     for (int i = 0; i < n; i++) {
@@ -136,8 +127,8 @@ public final class KoreanSentenceSplitter implements Serializable {
   }
 
   /** Whether the text at {@code k}, glued to a closing mark, continues the sentence (a quotative particle). */
-  private static boolean continuesSentence(String s, int k, List<Morpheme> morphemes) {
-    Morpheme m = morphemeAt(morphemes, k);
+  private static boolean continuesSentence(String s, int k, List<NoriAnalyzer.Morpheme> morphemes) {
+    NoriAnalyzer.Morpheme m = morphemeAt(morphemes, k);
     if (m != null) return isAttachingPos(m.left());
     for (String c : QUOTE_CONTINUATIONS) {
       if (s.startsWith(c, k)) return true;
@@ -199,9 +190,9 @@ public final class KoreanSentenceSplitter implements Serializable {
   /** What follows a weak ending in a negation (하지 않다, 하지 못하다, 하지 마) rather than a new sentence. */
   private static final List<String> NEGATIONS = List.of("않", "안 ", "못", "말", "마");
 
-  private static void endingBoundaries(String s, boolean[] inside, List<Morpheme> morphemes, TreeSet<Integer> cuts) {
+  private static void endingBoundaries(String s, boolean[] inside, List<NoriAnalyzer.Morpheme> morphemes, TreeSet<Integer> cuts) {
     List<Integer> weak = new ArrayList<>();
-    for (Morpheme m : morphemes) {
+    for (NoriAnalyzer.Morpheme m : morphemes) {
       int finality = finality(m.ending());
       if (finality == 0 || inside[m.end() - 1]) continue;
       int cut = endingCut(s, inside, morphemes, m, finality);
@@ -217,7 +208,7 @@ public final class KoreanSentenceSplitter implements Serializable {
   }
 
   /** Where a sentence ending at {@code m} is cut, or -1 when the text after it continues the sentence. */
-  private static int endingCut(String s, boolean[] inside, List<Morpheme> morphemes, Morpheme m, int finality) {
+  private static int endingCut(String s, boolean[] inside, List<NoriAnalyzer.Morpheme> morphemes, NoriAnalyzer.Morpheme m, int finality) {
     int n = s.length();
     int e = m.end();
     while (e < n && TRAILERS.indexOf(s.charAt(e)) >= 0) e++;
@@ -226,7 +217,7 @@ public final class KoreanSentenceSplitter implements Serializable {
     if (TERMINALS.indexOf(c) >= 0 || CLOSERS.indexOf(c) >= 0 || inside[e]) return -1; // punctuation decides
     int next = e;
     while (next < n && Character.isWhitespace(s.charAt(next))) next++;
-    Morpheme following = next < n ? morphemeAt(morphemes, next) : null;
+    NoriAnalyzer.Morpheme following = next < n ? morphemeAt(morphemes, next) : null;
     if (following == null || isAttachingPos(following.left())) return -1;
     if (INDEFINITES.contains(wordBefore(s, m.end()))) return -1;
     boolean glued = next == m.end();
@@ -248,9 +239,9 @@ public final class KoreanSentenceSplitter implements Serializable {
   }
 
   /** Whether the last ending before {@code cut} is a declarative -다 (했다, 합니다): the register of written prose. */
-  private static boolean closesFormally(String s, List<Morpheme> morphemes, int cut) {
+  private static boolean closesFormally(String s, List<NoriAnalyzer.Morpheme> morphemes, int cut) {
     for (int i = morphemes.size() - 1; i >= 0; i--) {
-      Morpheme m = morphemes.get(i);
+      NoriAnalyzer.Morpheme m = morphemes.get(i);
       if (m.end() > cut) continue;
       if (m.left() == POS.Tag.SF || m.left() == POS.Tag.SY || m.left() == POS.Tag.SSC) continue;
       return m.ending() != null && canonicalJamo(m.ending()).endsWith("다");
@@ -274,12 +265,12 @@ public final class KoreanSentenceSplitter implements Serializable {
     };
   }
 
-  private static Morpheme morphemeAt(List<Morpheme> morphemes, int offset) {
+  private static NoriAnalyzer.Morpheme morphemeAt(List<NoriAnalyzer.Morpheme> morphemes, int offset) {
     int lo = 0;
     int hi = morphemes.size() - 1;
     while (lo <= hi) {
       int mid = (lo + hi) >>> 1;
-      Morpheme m = morphemes.get(mid);
+      NoriAnalyzer.Morpheme m = morphemes.get(mid);
       if (m.start() < offset) lo = mid + 1;
       else if (m.start() > offset) hi = mid - 1;
       else return m;
@@ -348,56 +339,8 @@ public final class KoreanSentenceSplitter implements Serializable {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
   }
 
-  // ---- Nori ----------------------------------------------------------------------------------------------------
-
-  /**
-   * A token of Nori's analysis: its span, the parts of speech of its first and last morpheme, and the dictionary
-   * form of its last morpheme when that is an ending.
-   */
-  record Morpheme(int start, int end, POS.Tag left, POS.Tag right, String ending) {}
-
-  private Nori nori() {
-    if (nori == null) nori = ThreadLocal.withInitial(Nori::new);
-    return nori.get();
-  }
-
-  /** One tokenizer per thread: Lucene tokenizers are stateful; the dictionaries behind them are shared. */
-  private static final class Nori {
-    private final KoreanTokenizer tokenizer = new KoreanTokenizer(
-        TokenStream.DEFAULT_TOKEN_ATTRIBUTE_FACTORY, null, KoreanTokenizer.DecompoundMode.NONE, false, false);
-    private final OffsetAttribute offset = tokenizer.addAttribute(OffsetAttribute.class);
-    private final PartOfSpeechAttribute pos = tokenizer.addAttribute(PartOfSpeechAttribute.class);
-
-    private final CharTermAttribute term = tokenizer.addAttribute(CharTermAttribute.class);
-
-    private String ending(POS.Tag right) {
-      if (right != POS.Tag.E) return null;
-      Dictionary.Morpheme[] parts = pos.getMorphemes();
-      return parts == null || parts.length == 0 ? term.toString() : parts[parts.length - 1].surfaceForm;
-    }
-
-    List<Morpheme> analyze(String text) {
-      List<Morpheme> out = new ArrayList<>();
-      try {
-        tokenizer.setReader(new StringReader(text));
-        tokenizer.reset();
-        while (tokenizer.incrementToken()) {
-          POS.Tag left = pos.getLeftPOS();
-          POS.Tag right = pos.getRightPOS();
-          if (left == null || right == null || left == POS.Tag.SP) continue;
-          out.add(new Morpheme(offset.startOffset(), offset.endOffset(), left, right, ending(right)));
-        }
-        tokenizer.end();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      } finally {
-        try {
-          tokenizer.close();
-        } catch (IOException ignored) {
-          // closing a StringReader cannot fail
-        }
-      }
-      return out;
-    }
+  private NoriAnalyzer nori() {
+    if (nori == null) nori = new NoriAnalyzer();
+    return nori;
   }
 }

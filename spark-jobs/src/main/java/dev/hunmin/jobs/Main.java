@@ -22,6 +22,8 @@ public final class Main {
 
   static final List<Command> COMMANDS = List.of(
       new Command("clean", "raw corpus → normalized, scrubbed, deduplicated, sentence-split documents", CleanJob::run),
+      new Command("vocab", "clean docs → WordPiece vocabulary and Hugging Face tokenizer files", VocabJob::run),
+      new Command("tokenize", "text file → token ids per line with a vocabulary (parity checks, inspection)", TokenizeJob::run),
       new Command("pipeline", "every stage in order on one corpus (the embedded sample by default)", PipelineJob::run));
 
   static List<String> commandNames() {

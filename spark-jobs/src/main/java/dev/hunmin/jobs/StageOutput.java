@@ -59,6 +59,11 @@ final class StageOutput implements AutoCloseable {
     }
   }
 
+  /** The staging directory itself, for files at the top of the output. */
+  String dir() {
+    return staging.toString();
+  }
+
   /** Where the job writes; {@code sub} names a subdirectory such as docs. */
   String path(String sub) {
     return new Path(staging, sub).toString();

@@ -1,0 +1,72 @@
+package dev.hunmin.text;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.ko.KoreanTokenizer;
+import org.apache.lucene.analysis.ko.POS;
+import org.apache.lucene.analysis.ko.dict.Dictionary;
+import org.apache.lucene.analysis.ko.tokenattributes.PartOfSpeechAttribute;
+import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
+import org.apache.lucene.analysis.tokenattributes.OffsetAttribute;
+
+/**
+ * Lucene Nori's morphological analysis of a text as a list of tokens with offsets and parts of speech. Compound
+ * and inflected words stay whole (DecompoundMode.NONE), so the tokens partition the text. One Lucene tokenizer
+ * per thread (they are stateful); the dictionaries behind them are shared.
+ */
+public final class NoriAnalyzer {
+  /**
+   * A token: its span, the parts of speech of its first and last morpheme, and the dictionary form of its last
+   * morpheme when that is an ending (Nori tags every ending E).
+   */
+  public record Morpheme(int start, int end, POS.Tag left, POS.Tag right, String ending) {}
+
+  private final ThreadLocal<Tokenizer> tokenizer = ThreadLocal.withInitial(Tokenizer::new);
+
+  /** Tokens in text order, white space left out. */
+  public List<Morpheme> analyze(String text) {
+    return tokenizer.get().analyze(text);
+  }
+
+  private static final class Tokenizer {
+    private final KoreanTokenizer tokenizer = new KoreanTokenizer(
+        TokenStream.DEFAULT_TOKEN_ATTRIBUTE_FACTORY, null, KoreanTokenizer.DecompoundMode.NONE, false, false);
+    private final OffsetAttribute offset = tokenizer.addAttribute(OffsetAttribute.class);
+    private final PartOfSpeechAttribute pos = tokenizer.addAttribute(PartOfSpeechAttribute.class);
+    private final CharTermAttribute term = tokenizer.addAttribute(CharTermAttribute.class);
+
+    List<Morpheme> analyze(String text) {
+      List<Morpheme> out = new ArrayList<>();
+      try {
+        tokenizer.setReader(new StringReader(text));
+        tokenizer.reset();
+        while (tokenizer.incrementToken()) {
+          POS.Tag left = pos.getLeftPOS();
+          POS.Tag right = pos.getRightPOS();
+          if (left == null || right == null || left == POS.Tag.SP) continue;
+          out.add(new Morpheme(offset.startOffset(), offset.endOffset(), left, right, ending(right)));
+        }
+        tokenizer.end();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } finally {
+        try {
+          tokenizer.close();
+        } catch (IOException ignored) {
+          // closing a StringReader cannot fail
+        }
+      }
+      return out;
+    }
+
+    private String ending(POS.Tag right) {
+      if (right != POS.Tag.E) return null;
+      Dictionary.Morpheme[] parts = pos.getMorphemes();
+      return parts == null || parts.length == 0 ? term.toString() : parts[parts.length - 1].surfaceForm;
+    }
+  }
+}

@@ -1,0 +1,261 @@
+package dev.hunmin.tokenize;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Learns a WordPiece vocabulary top-down, as TensorFlow Text's learner does: count every substring that could
+ * become a token (weighted by word frequency), keep those above a threshold, longest first, each kept token's
+ * count taken off its prefixes (its occurrences will not produce them), then recount from the split points of the
+ * new vocabulary and repeat. The threshold is searched so the vocabulary lands at the requested size.
+ *
+ * <p>{@link #countCandidates} works on one word and is what Spark executors run over the word table; {@link
+ * #selectForSize} needs only the candidates, never the words. {@link #learn} runs everything in memory.
+ */
+public final class WordPieceLearner {
+  private WordPieceLearner() {}
+
+  /**
+   * @param vocabSize the vocabulary size including special tokens and the alphabet
+   * @param minFrequency a token must occur at least this often
+   * @param limitAlphabet keep the most frequent characters only (0: all); words with others become [UNK]
+   * @param maxTokenLength longest token in characters (without ##)
+   * @param iterations count-and-select rounds
+   */
+  public record Params(int vocabSize, long minFrequency, int limitAlphabet, int maxTokenLength, int iterations)
+      implements Serializable {}
+
+  /** The alphabet: the most frequent characters (code points), ties by code point. */
+  public static List<String> alphabet(Map<Integer, Long> charCounts, int limit) {
+    List<Map.Entry<Integer, Long>> chars = new ArrayList<>(charCounts.entrySet());
+    chars.sort(Map.Entry.<Integer, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()));
+    if (limit > 0 && chars.size() > limit) chars = chars.subList(0, limit);
+    List<String> out = new ArrayList<>();
+    for (Map.Entry<Integer, Long> c : chars) out.add(Character.toString(c.getKey()));
+    out.sort(Comparator.naturalOrder());
+    return out;
+  }
+
+  /** Whether every character of the word is in the alphabet (else the word can only ever be [UNK]). */
+  public static boolean coveredBy(String word, Set<String> alphabet) {
+    for (int i = 0; i < word.length(); ) {
+      int cp = word.codePointAt(i);
+      if (!alphabet.contains(Character.toString(cp))) return false;
+      i += Character.charCount(cp);
+    }
+    return true;
+  }
+
+  /**
+   * Emits each candidate substring of a word with the word's count: all substrings of up to maxTokenLength
+   * characters starting at the word's split points under {@code current} (every position when current is null).
+   * A substring not at the word's start carries the ## prefix. A word current cannot segment emits nothing.
+   */
+  public static void countCandidates(String word, long count, FastWordPiece current, List<String> currentVocab,
+      int maxTokenLength, CandidateCounter counter) {
+    int[] starts = splitPoints(word, current, currentVocab);
+    if (starts == null) return;
+    for (int start : starts) {
+      int end = start;
+      for (int length = 1; length <= maxTokenLength && end < word.length(); length++) {
+        end += Character.charCount(word.codePointAt(end));
+        counter.add(word, start, end, start > 0, count);
+      }
+    }
+  }
+
+  /** Char offsets where tokens start: every code point with no vocabulary yet, else the current segmentation. */
+  static int[] splitPoints(String word, FastWordPiece current, List<String> currentVocab) {
+    if (current == null) return everyCodePoint(word);
+    int[] ids = current.encodeWord(word);
+    if (ids.length == 1 && ids[0] == current.unkId()) return null;
+    int[] starts = new int[ids.length];
+    int at = 0;
+    for (int i = 0; i < ids.length; i++) {
+      starts[i] = at;
+      String token = currentVocab.get(ids[i]);
+      at += token.length() - (i == 0 ? 0 : WordPieceTokenizer.PREFIX.length());
+    }
+    return starts;
+  }
+
+  private static int[] everyCodePoint(String word) {
+    int[] starts = new int[word.codePointCount(0, word.length())];
+    for (int i = 0, at = 0; i < starts.length; i++) {
+      starts[i] = at;
+      at += Character.charCount(word.codePointAt(at));
+    }
+    return starts;
+  }
+
+  /** Length in characters without the ## prefix. */
+  static int tokenLength(String token) {
+    String body = token.startsWith(WordPieceTokenizer.PREFIX) ? token.substring(WordPieceTokenizer.PREFIX.length()) : token;
+    return body.codePointCount(0, body.length());
+  }
+
+  /**
+   * The candidates prepared for repeated selection: sorted longest first, each with its count and the index of its
+   * immediate prefix (one character shorter, ## kept), which is itself a candidate with at least its count.
+   */
+  public static final class Candidates {
+    final String[] tokens;
+    final long[] counts;
+    final int[] parent;
+
+    public Candidates(Map<String, Long> counts, int maxTokenLength) {
+      List<String> list = new ArrayList<>();
+      for (String c : counts.keySet()) if (tokenLength(c) <= maxTokenLength) list.add(c);
+      list.sort(Comparator.comparingInt(WordPieceLearner::tokenLength).reversed().thenComparing(Comparator.naturalOrder()));
+      tokens = list.toArray(new String[0]);
+      this.counts = new long[tokens.length];
+      parent = new int[tokens.length];
+      Map<String, Integer> index = new HashMap<>();
+      for (int i = 0; i < tokens.length; i++) {
+        index.put(tokens[i], i);
+        this.counts[i] = counts.get(tokens[i]);
+      }
+      for (int i = 0; i < tokens.length; i++) parent[i] = index.getOrDefault(prefix(tokens[i]), -1);
+    }
+
+    private static String prefix(String token) {
+      int bodyStart = token.startsWith(WordPieceTokenizer.PREFIX) ? WordPieceTokenizer.PREFIX.length() : 0;
+      if (token.codePointCount(bodyStart, token.length()) <= 1) return null;
+      return token.substring(0, token.offsetByCodePoints(token.length(), -1));
+    }
+
+    public int size() {
+      return tokens.length;
+    }
+
+    public long count(String token) {
+      for (int i = 0; i < tokens.length; i++) if (tokens[i].equals(token)) return counts[i];
+      return 0;
+    }
+
+    /**
+     * TF-Text's selection at one threshold: longest first, a candidate whose count (less what longer kept tokens
+     * took) reaches the threshold is kept, and that count is taken off each of its prefixes.
+     */
+    boolean[] select(long threshold) {
+      long[] remaining = counts.clone();
+      boolean[] kept = new boolean[tokens.length];
+      for (int i = 0; i < tokens.length; i++) {
+        long count = remaining[i];
+        if (count < threshold) continue;
+        kept[i] = true;
+        for (int p = parent[i]; p >= 0; p = parent[p]) remaining[p] -= count;
+      }
+      return kept;
+    }
+  }
+
+  /**
+   * The selection that fills the target size: the lowest threshold whose selection fits (with the special tokens
+   * and alphabet), topped up with the most frequent tokens the next lower threshold would add.
+   */
+  public static List<String> selectForSize(Candidates c, int targetSize, Set<String> fixedTokens, long minFrequency) {
+    int room = targetSize - fixedTokens.size();
+    long lo = Math.max(1, minFrequency);
+    long hi = 1;
+    for (long n : c.counts) hi = Math.max(hi, n + 1);
+    boolean[] best = new boolean[c.size()];
+    long bestThreshold = hi;
+    while (lo <= hi) {
+      long mid = lo + (hi - lo) / 2;
+      boolean[] kept = c.select(mid);
+      if (learned(c, kept, fixedTokens) <= room) {
+        best = kept;
+        bestThreshold = mid;
+        hi = mid - 1;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    List<Integer> extra = new ArrayList<>();
+    if (bestThreshold - 1 >= Math.max(1, minFrequency)) {
+      boolean[] more = c.select(bestThreshold - 1);
+      for (int i = 0; i < more.length; i++) if (more[i] && !best[i] && !fixedTokens.contains(c.tokens[i])) extra.add(i);
+      extra.sort(Comparator.<Integer>comparingLong(i -> -c.counts[i]).thenComparing(i -> c.tokens[i]));
+    }
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < best.length; i++) if (best[i] && !fixedTokens.contains(c.tokens[i])) out.add(c.tokens[i]);
+    for (int i = 0; i < extra.size() && out.size() < room; i++) out.add(c.tokens[extra.get(i)]);
+    return out;
+  }
+
+  private static int learned(Candidates c, boolean[] kept, Set<String> fixedTokens) {
+    int n = 0;
+    for (int i = 0; i < kept.length; i++) if (kept[i] && !fixedTokens.contains(c.tokens[i])) n++;
+    return n;
+  }
+
+  /**
+   * Special tokens and the alphabet: each character as a word start where it starts words, and in its ## form
+   * where it continues them (punctuation, always a word of its own, needs no ## form). What every vocabulary holds
+   * before any learning.
+   */
+  public static List<String> fixedTokens(List<String> alphabet, Set<String> continuing) {
+    LinkedHashSet<String> out = new LinkedHashSet<>(WordPieceTokenizer.SPECIAL_TOKENS);
+    out.addAll(alphabet);
+    for (String c : alphabet) if (continuing.contains(c)) out.add(WordPieceTokenizer.PREFIX + c);
+    return new ArrayList<>(out);
+  }
+
+  /** The characters a word has after its first one: those need a ## form in the alphabet. */
+  public static void continuingChars(String word, java.util.function.Consumer<String> sink) {
+    for (int i = word.isEmpty() ? 0 : Character.charCount(word.codePointAt(0)); i < word.length(); ) {
+      int cp = word.codePointAt(i);
+      sink.accept(Character.toString(cp));
+      i += Character.charCount(cp);
+    }
+  }
+
+  /** Final order: special tokens (ids 0–4), alphabet, ## alphabet, then learned tokens by count, then text. */
+  public static List<String> vocabulary(List<String> fixed, List<String> learned, Map<String, Long> counts) {
+    List<String> sorted = new ArrayList<>(learned);
+    sorted.sort(Comparator.<String>comparingLong(t -> -counts.getOrDefault(t, 0L)).thenComparing(Comparator.naturalOrder()));
+    List<String> out = new ArrayList<>(fixed);
+    out.addAll(sorted);
+    return out;
+  }
+
+  /** A vocabulary built on the tokens so far, used to find the next round's split points. */
+  public static FastWordPiece model(List<String> vocab) {
+    return new FastWordPiece(vocab, "[UNK]", WordPieceTokenizer.PREFIX, WordPieceTokenizer.MAX_INPUT_CHARS_PER_WORD);
+  }
+
+  /** The whole learner over a word table in memory: for tests and small corpora. */
+  public static List<String> learn(Map<String, Long> wordCounts, Params p) {
+    Map<Integer, Long> chars = new HashMap<>();
+    wordCounts.forEach((w, c) -> w.codePoints().forEach(cp -> chars.merge(cp, c, Long::sum)));
+    List<String> alphabet = alphabet(chars, p.limitAlphabet());
+    Set<String> alphabetSet = Set.copyOf(alphabet);
+    Set<String> continuing = new java.util.HashSet<>();
+    wordCounts.keySet().forEach(w -> continuingChars(w, continuing::add));
+    List<String> fixed = fixedTokens(alphabet, continuing);
+    Set<String> fixedSet = Set.copyOf(fixed);
+    List<String> vocab = fixed;
+    for (int round = 0; round < p.iterations(); round++) {
+      FastWordPiece current = round == 0 ? null : model(vocab);
+      List<String> currentVocab = vocab;
+      CandidateCounter counter = new CandidateCounter();
+      wordCounts.forEach((w, c) -> {
+        if (w.length() <= WordPieceTokenizer.MAX_INPUT_CHARS_PER_WORD && coveredBy(w, alphabetSet)) {
+          countCandidates(w, c, current, currentVocab, p.maxTokenLength(), counter);
+        }
+      });
+      Map<String, Long> candidates = new HashMap<>();
+      counter.forEach(candidates::put);
+      List<String> selected = selectForSize(new Candidates(candidates, p.maxTokenLength()), p.vocabSize(), fixedSet, p.minFrequency());
+      vocab = vocabulary(fixed, selected, candidates);
+    }
+    return vocab;
+  }
+}

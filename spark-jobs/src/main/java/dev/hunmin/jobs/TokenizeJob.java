@@ -1,0 +1,79 @@
+package dev.hunmin.jobs;
+
+import dev.hunmin.tokenize.WordPieceTokenizer;
+import dev.hunmin.util.HunminException;
+import java.io.BufferedWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code hunmin tokenize --vocab DIR --input FILE --output FILE}: one line of space-separated token ids per input
+ * line, no special tokens added, an empty line for an empty one. Lines end at '\n' only, as in Hugging Face's
+ * reference script (tools/hf-tokenizers/encode.js). A tool for inspection and parity, so it streams on the driver.
+ */
+final class TokenizeJob {
+  private TokenizeJob() {}
+
+  static Map<String, Object> run(SparkSession spark, Settings s) throws IOException {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    WordPieceTokenizer tokenizer = Tokenizers.load(conf, s.requiredString("vocab"));
+    Path input = new Path(s.requiredString("input"));
+    Path output = new Path(s.requiredString("output"));
+    FileSystem inFs = input.getFileSystem(conf);
+    if (!inFs.exists(input)) throw new HunminException("input not found: " + input);
+    FileSystem outFs = output.getFileSystem(conf);
+    if (outFs.exists(output) && !s.bool("overwrite")) throw new HunminException("output exists: " + output + " (pass --overwrite to replace it)");
+    Path staging = new Path(output.getParent(), "." + output.getName() + ".tmp");
+    long lines = 0;
+    long tokens = 0;
+    long started = System.nanoTime();
+    try (InputStream in = inFs.open(input);
+         BufferedWriter w = new BufferedWriter(new OutputStreamWriter(outFs.create(staging, true), StandardCharsets.UTF_8))) {
+      ByteArrayOutputStream line = new ByteArrayOutputStream();
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        int from = 0;
+        for (int i = 0; i < n; i++) {
+          if (buf[i] != '\n') continue;
+          line.write(buf, from, i - from);
+          tokens += writeIds(w, tokenizer, line);
+          lines++;
+          from = i + 1;
+        }
+        line.write(buf, from, n - from);
+      }
+      if (line.size() > 0) {
+        tokens += writeIds(w, tokenizer, line);
+        lines++;
+      }
+    }
+    if (outFs.exists(output)) outFs.delete(output, false);
+    if (!outFs.rename(staging, output)) throw new HunminException("cannot write " + output, HunminException.EXTERNAL, null);
+    double seconds = (System.nanoTime() - started) / 1e9;
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("lines", lines);
+    report.put("tokens", tokens);
+    report.put("summary", String.format("%d lines, %d tokens, %.0f tokens/s → %s", lines, tokens, tokens / seconds, output));
+    return report;
+  }
+
+  private static int writeIds(BufferedWriter w, WordPieceTokenizer tokenizer, ByteArrayOutputStream line) throws IOException {
+    int[] ids = tokenizer.encode(line.toString(StandardCharsets.UTF_8));
+    line.reset();
+    for (int i = 0; i < ids.length; i++) {
+      if (i > 0) w.write(' ');
+      w.write(Integer.toString(ids[i]));
+    }
+    w.write('\n');
+    return ids.length;
+  }
+}

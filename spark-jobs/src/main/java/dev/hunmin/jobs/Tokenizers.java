@@ -1,0 +1,53 @@
+package dev.hunmin.jobs;
+
+import dev.hunmin.tokenize.WordPieceTokenizer;
+import dev.hunmin.util.HunminException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/** Reads and writes tokenizer directories (Hugging Face's files) on any Hadoop file system. */
+final class Tokenizers {
+  private Tokenizers() {}
+
+  /** A vocab output (needs _SUCCESS) or any directory with tokenizer.json or vocab.txt (a Hugging Face model). */
+  static WordPieceTokenizer load(Configuration conf, String dir) {
+    Path path = new Path(dir);
+    try {
+      FileSystem fs = path.getFileSystem(conf);
+      if (!fs.exists(path)) throw new HunminException("vocabulary not found: " + dir + " (run hunmin vocab first)");
+      if (fs.exists(new Path(path, StageOutput.REPORT)) && !fs.exists(new Path(path, StageOutput.SUCCESS))) {
+        throw new HunminException("vocabulary is incomplete: " + dir + " has no _SUCCESS (its vocab run did not finish)");
+      }
+      return WordPieceTokenizer.load(name -> read(fs, new Path(path, name)));
+    } catch (IOException e) {
+      throw new HunminException("cannot load the tokenizer in " + dir + ": " + e.getMessage());
+    }
+  }
+
+  private static String read(FileSystem fs, Path file) {
+    try {
+      if (!fs.exists(file)) return null;
+      try (InputStream in = fs.open(file)) {
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+    } catch (IOException e) {
+      throw new HunminException("cannot read " + file + ": " + e.getMessage(), HunminException.EXTERNAL, e);
+    }
+  }
+
+  static void write(Configuration conf, String dir, WordPieceTokenizer tokenizer) throws IOException {
+    Path path = new Path(dir);
+    FileSystem fs = path.getFileSystem(conf);
+    for (Map.Entry<String, String> f : tokenizer.files().entrySet()) {
+      try (OutputStream out = fs.create(new Path(path, f.getKey()), true)) {
+        out.write(f.getValue().getBytes(StandardCharsets.UTF_8));
+      }
+    }
+  }
+}
