@@ -26,6 +26,12 @@ final class PipelineJob {
     }
     stages.put("clean", CleanJob.run(spark, s.forStage("clean", clean)).get("summary"));
 
+    Map<String, Object> vocab = new LinkedHashMap<>();
+    vocab.put("input", clean.get("output"));
+    vocab.put("output", new Path(work, "vocab").toString());
+    vocab.put("overwrite", overwrite);
+    stages.put("vocab", VocabJob.run(spark, s.forStage("vocab", vocab)).get("summary"));
+
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("stage", "pipeline");
     report.put("work", work);

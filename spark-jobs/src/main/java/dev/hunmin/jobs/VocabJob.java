@@ -98,16 +98,16 @@ final class VocabJob {
             .persist(StorageLevel.MEMORY_AND_DISK());
         long roundStarted = System.nanoTime();
         long distinct = candidates.count();
-        LOG.info("round {}: counted {} distinct candidates in {} ms", round + 1, distinct, (System.nanoTime() - roundStarted) / 1_000_000);
         long floor = candidateFloor(candidates, (long) CANDIDATES_PER_SLOT * p.vocabSize(), p.minFrequency());
         Map<String, Long> kept = new HashMap<>(candidates.filter(c -> c._2() >= floor).collectAsMap());
         candidates.unpersist();
-        LOG.info("round {}: histogram and collect done at {} ms", round + 1, (System.nanoTime() - roundStarted) / 1_000_000);
         List<String> selected = WordPieceLearner.selectForSize(new WordPieceLearner.Candidates(kept, maxLength), p.vocabSize(), fixedSet, p.minFrequency());
         vocab = WordPieceLearner.vocabulary(fixed, selected, kept);
         vocabB.unpersist();
-        LOG.info("vocab round {}: {} candidates from count {}, {} tokens; {} ms", round + 1, kept.size(), floor, vocab.size(), (System.nanoTime() - roundStarted) / 1_000_000);
-        rounds.add(Map.of("candidates", kept.size(), "floor", floor, "tokens", vocab.size()));
+        long ms = (System.nanoTime() - roundStarted) / 1_000_000;
+        LOG.info("round {}: {} distinct candidates, {} from count {} to the driver, {} tokens, {} ms", round + 1, distinct,
+            kept.size(), floor, vocab.size(), ms);
+        rounds.add(Map.of("distinct_candidates", distinct, "candidates", kept.size(), "floor", floor, "tokens", vocab.size(), "ms", ms));
       }
 
       WordPieceTokenizer tokenizer = new WordPieceTokenizer(vocab, normalizer, pre);

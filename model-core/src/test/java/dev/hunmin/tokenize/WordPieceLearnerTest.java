@@ -1,0 +1,82 @@
+package dev.hunmin.tokenize;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class WordPieceLearnerTest {
+  @Test
+  void aKeptTokenTakesItsCountOffItsPrefixes() {
+    Map<String, Long> counts = Map.of("abc", 5L, "ab", 7L, "a", 9L, "##bc", 6L, "##b", 6L);
+    WordPieceLearner.Candidates c = new WordPieceLearner.Candidates(counts, 16);
+    // abc (5) kept → ab 7-5=2 dropped, a 9-5=4 kept; ##bc (6) kept → ##b 6-6=0 dropped
+    assertEquals(Set.of("abc", "a", "##bc"), kept(c, 4));
+    assertEquals(Set.of("abc", "##bc"), kept(c, 5));
+    assertEquals(Set.of(), kept(c, 10));
+  }
+
+  private static Set<String> kept(WordPieceLearner.Candidates c, long threshold) {
+    boolean[] k = c.select(threshold);
+    java.util.HashSet<String> out = new java.util.HashSet<>();
+    for (int i = 0; i < k.length; i++) if (k[i]) out.add(c.tokens[i]);
+    return out;
+  }
+
+  @Test
+  void candidatesStartAtSplitPoints() {
+    CandidateCounter counter = new CandidateCounter();
+    WordPieceLearner.countCandidates("한국어", 3, null, null, 2, counter);
+    Map<String, Long> got = new HashMap<>();
+    counter.forEach(got::put);
+    assertEquals(Map.of("한", 3L, "한국", 3L, "##국", 3L, "##국어", 3L, "##어", 3L), got);
+
+    List<String> vocab = List.of("[UNK]", "한국", "##어", "한", "##국");
+    CandidateCounter second = new CandidateCounter();
+    WordPieceLearner.countCandidates("한국어", 2, WordPieceLearner.model(vocab), vocab, 3, second);
+    Map<String, Long> fromSplits = new HashMap<>();
+    second.forEach(fromSplits::put);
+    assertEquals(Map.of("한", 2L, "한국", 2L, "한국어", 2L, "##어", 2L), fromSplits, "starts only at 0 and after 한국");
+  }
+
+  @Test
+  void learnsSpecialTokensFirstThenAlphabetThenFrequentWords() {
+    Map<String, Long> words = new HashMap<>();
+    words.put("대한민국", 50L);
+    words.put("대한", 20L);
+    words.put("민국", 5L);
+    words.put("국민", 30L);
+    words.put("!", 40L);
+    List<String> vocab = WordPieceLearner.learn(words, new WordPieceLearner.Params(40, 2, 0, 16, 3));
+    assertEquals(WordPieceTokenizer.SPECIAL_TOKENS, vocab.subList(0, 5));
+    assertTrue(vocab.size() <= 40);
+    assertTrue(vocab.contains("대한민국") && vocab.contains("국민"), vocab.toString());
+    assertTrue(vocab.contains("!") && !vocab.contains("##!"), "punctuation never continues a word: " + vocab);
+    assertTrue(vocab.contains("##국"), vocab.toString());
+    assertEquals(vocab, WordPieceLearner.learn(words, new WordPieceLearner.Params(40, 2, 0, 16, 3)), "deterministic");
+  }
+
+  @Test
+  void alphabetLimitKeepsTheMostFrequentCharacters() {
+    assertEquals(List.of("가", "나"), WordPieceLearner.alphabet(Map.of((int) '가', 10L, (int) '나', 5L, (int) '다', 1L), 2));
+    assertFalse(WordPieceLearner.coveredBy("가다", Set.of("가", "나")));
+  }
+
+  @Test
+  void fillsTheRequestedSizeExactlyWhenCandidatesSuffice() {
+    Map<String, Long> words = new HashMap<>();
+    String syllables = "가나다라마바사아자차카타파하";
+    for (int i = 0; i < syllables.length(); i++) {
+      for (int j = 0; j < syllables.length(); j++) words.put("" + syllables.charAt(i) + syllables.charAt(j), (long) (i + j + 2));
+    }
+    List<String> vocab = WordPieceLearner.learn(words, new WordPieceLearner.Params(100, 2, 0, 16, 2));
+    assertEquals(100, vocab.size());
+    assertEquals(vocab.size(), Arrays.stream(vocab.toArray()).distinct().count(), "no duplicates");
+  }
+}
