@@ -24,6 +24,7 @@ public final class Main {
       new Command("clean", "raw corpus → normalized, scrubbed, deduplicated, sentence-split documents", CleanJob::run),
       new Command("vocab", "clean docs → WordPiece vocabulary and Hugging Face tokenizer files", VocabJob::run),
       new Command("tokenize", "text file → token ids per line with a vocabulary (parity checks, inspection)", TokenizeJob::run),
+      new Command("nsp", "clean docs + vocab → next-sentence-prediction examples as Parquet shards", NspJob::run),
       new Command("pipeline", "every stage in order on one corpus (the embedded sample by default)", PipelineJob::run));
 
   static List<String> commandNames() {

@@ -32,6 +32,13 @@ final class PipelineJob {
     vocab.put("overwrite", overwrite);
     stages.put("vocab", VocabJob.run(spark, s.forStage("vocab", vocab)).get("summary"));
 
+    Map<String, Object> nsp = new LinkedHashMap<>();
+    nsp.put("input", clean.get("output"));
+    nsp.put("vocab", vocab.get("output"));
+    nsp.put("output", new Path(work, "nsp").toString());
+    nsp.put("overwrite", overwrite);
+    stages.put("nsp", NspJob.run(spark, s.forStage("nsp", nsp)).get("summary"));
+
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("stage", "pipeline");
     report.put("work", work);

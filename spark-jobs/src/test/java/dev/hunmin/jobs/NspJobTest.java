@@ -1,0 +1,121 @@
+package dev.hunmin.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** nsp through the CLI on the cleaned sample corpus: the Parquet contract, balance, reruns. */
+class NspJobTest {
+  @TempDir static Path tmp;
+  static Path clean;
+  static Path vocab;
+  static Path nsp;
+
+  @BeforeAll
+  static void prepare() throws IOException {
+    Path sample = tmp.resolve("sample.txt");
+    try (InputStream in = NspJobTest.class.getResourceAsStream(SampleCorpus.RESOURCE)) {
+      Files.copy(in, sample);
+    }
+    clean = tmp.resolve("clean");
+    vocab = tmp.resolve("vocab");
+    nsp = tmp.resolve("nsp");
+    assertEquals(0, Hunmin.run("clean", "--input", sample.toString(), "--output", clean.toString()).exit());
+    assertEquals(0, Hunmin.run("vocab", "--input", clean.toString(), "--output", vocab.toString(), "--vocab-size", "1500").exit());
+    Hunmin.Result r = Hunmin.run("nsp", "--input", clean.toString(), "--vocab", vocab.toString(), "--output", nsp.toString(),
+        "--shards", "4", "--max-seq-length", "64", "--dupe-factor", "3", "--master", "local[2]");
+    assertEquals(0, r.exit(), r.err());
+  }
+
+  @Test
+  void shardsFollowTheContract() throws IOException {
+    JsonNode report = Hunmin.report(nsp);
+    long examples = report.at("/examples").asLong();
+    assertTrue(examples > 200, "three passes over 51 documents");
+    SparkSession spark = SparkSession.builder().master("local[1]").getOrCreate();
+    try {
+      List<Path> shards = parts(nsp.resolve("shards"));
+      assertEquals(4, shards.size());
+      long min = Long.MAX_VALUE;
+      long max = 0;
+      for (Path shard : shards) {
+        long n = spark.read().parquet(shard.toString()).count();
+        min = Math.min(min, n);
+        max = Math.max(max, n);
+      }
+      assertTrue(max - min <= Math.max(1, examples / 4 / 100), "balanced within 1%: " + min + ".." + max);
+      Dataset<Row> all = spark.read().parquet(nsp.resolve("shards").toString());
+      assertEquals("struct<input_ids:array<int>,token_type_ids:array<tinyint>,next_sentence_label:int>", all.schema().simpleString());
+      assertEquals(examples, all.count());
+      for (Row row : all.collectAsList()) {
+        List<Integer> ids = row.getList(0);
+        List<Byte> types = row.getList(1);
+        assertTrue(ids.size() <= 64 && ids.size() == types.size());
+        assertEquals(2, ids.get(0), "[CLS]");
+        assertEquals(3, ids.get(ids.size() - 1), "[SEP]");
+        assertEquals(2, ids.stream().filter(i -> i == 3).count(), "two [SEP]");
+        int sep = ids.indexOf(3);
+        assertTrue(sep >= 2 && sep <= ids.size() - 3, "both segments");
+        for (int i = 0; i < ids.size(); i++) assertEquals(i <= sep ? 0 : 1, (int) types.get(i));
+        assertTrue(row.getInt(2) == 0 || row.getInt(2) == 1);
+      }
+    } finally {
+      spark.stop();
+    }
+    assertEquals(51, report.at("/documents").asLong());
+    assertTrue(report.at("/length_histogram").size() > 1);
+    assertTrue(report.has("short_target_share") && report.has("unk_rate") && report.has("random_next_share_where_coin_decides"));
+  }
+
+  @Test
+  void rerunOnOneCoreIsByteIdentical() throws IOException {
+    Path again = tmp.resolve("nsp-again");
+    Hunmin.Result r = Hunmin.run("nsp", "--input", clean.toString(), "--vocab", vocab.toString(), "--output", again.toString(),
+        "--shards", "4", "--max-seq-length", "64", "--dupe-factor", "3", "--master", "local[1]");
+    assertEquals(0, r.exit(), r.err());
+    List<Path> a = parts(nsp.resolve("shards"));
+    List<Path> b = parts(again.resolve("shards"));
+    assertEquals(a.size(), b.size());
+    for (int i = 0; i < a.size(); i++) assertArrayEquals(Files.readAllBytes(a.get(i)), Files.readAllBytes(b.get(i)), a.get(i).toString());
+  }
+
+  @Test
+  void staticMaskingAddsGoogleBertColumns() throws IOException {
+    Path masked = tmp.resolve("nsp-masked");
+    Hunmin.Result r = Hunmin.run("nsp", "--input", clean.toString(), "--vocab", vocab.toString(), "--output", masked.toString(),
+        "--shards", "2", "--static-masking");
+    assertEquals(0, r.exit(), r.err());
+    SparkSession spark = SparkSession.builder().master("local[1]").getOrCreate();
+    try {
+      Dataset<Row> all = spark.read().parquet(masked.resolve("shards").toString());
+      assertEquals("struct<input_ids:array<int>,token_type_ids:array<tinyint>,next_sentence_label:int,"
+          + "masked_lm_positions:array<int>,masked_lm_ids:array<int>>", all.schema().simpleString());
+      for (Row row : all.collectAsList()) {
+        List<Integer> positions = row.getList(3);
+        assertEquals(positions.size(), row.getList(4).size());
+        assertTrue(!positions.isEmpty() && positions.size() <= 20);
+      }
+    } finally {
+      spark.stop();
+    }
+  }
+
+  private static List<Path> parts(Path dir) throws IOException {
+    try (var files = Files.list(dir)) {
+      return files.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().toList();
+    }
+  }
+}
