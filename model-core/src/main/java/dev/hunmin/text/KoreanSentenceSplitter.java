@@ -13,8 +13,9 @@ import org.apache.lucene.analysis.ko.POS;
  * Splits a Korean paragraph into sentences.
  *
  * <p>Two sources of boundaries: terminal punctuation ({@code . ? ! …}) with the quotes and brackets that close
- * after it, and — with {@code morphology} on — a sentence-final ending (Nori's {@code EF}) that the next word does
- * not continue, which finds sentences written without punctuation or glued together without a space. No boundary
+ * after it, and — with {@code morphology} on — a sentence-final ending that the next word does not continue, which
+ * finds sentences written without punctuation or glued together without a space. Nori tags every ending E, so the
+ * final ones (EF in the Sejong tag set) are known by their dictionary form. No boundary
  * inside a matched quote or bracket, inside a number (3.14), a dotted date (2017. 8. 25.), an enumeration (1.),
  * a URL or e-mail, or after a Latin abbreviation (Mr., U.S.).
  */

@@ -56,6 +56,9 @@ final class CleanJob {
   /** A cleaned document, or (counters set) the per-step counts of one partition. */
   record Cleaned(String source, long offset, List<String> sentences, long key, Counters counters) implements Serializable {}
 
+  /** Drop reasons that mean a record could not be read at all (the rest are judgements on readable text). */
+  private static final List<String> UNREADABLE = List.of("invalid_utf8", "invalid_json", "missing_field");
+
   static final StructType DOCS = new StructType()
       .add("source", DataTypes.StringType, false)
       .add("offset", DataTypes.LongType, false)
@@ -76,8 +79,8 @@ final class CleanJob {
           .mapPartitions(docs -> cleanPartition(docs, cleaner, excludedB.value(), failOnBad))
           .persist(StorageLevel.MEMORY_AND_DISK());
       counts.merge(cleaned.filter(c -> c.counters() != null).map(Cleaned::counters).fold(new Counters(), Counters::merge));
-      if (counts.get("documents_in") == counts.withPrefix("drop.").values().stream().mapToLong(Long::longValue).sum()
-          && counts.get("documents_in") > 0 && !counts.withPrefix("drop.").keySet().stream().allMatch(CleanJob::isJunkReason)) {
+      long unreadable = UNREADABLE.stream().mapToLong(r -> counts.get("drop." + r)).sum();
+      if (unreadable > 0 && unreadable == counts.get("documents_in")) {
         throw new HunminException("no document could be read from " + String.join(", ", inputs) + ": " + counts.withPrefix("drop.")
             + " (check --format, --jsonl-field, --tsv-column, --parquet-column)");
       }
@@ -121,10 +124,6 @@ final class CleanJob {
   static RawInputs.Layout layout(Settings s) {
     return new RawInputs.Layout(s.string("format"), s.string("text-format"), s.string("jsonl-field"),
         s.string("tsv-column"), s.string("parquet-column"));
-  }
-
-  private static boolean isJunkReason(String reason) {
-    return !Set.of("invalid_utf8", "invalid_json", "missing_field").contains(reason);
   }
 
   static DocumentCleaner cleaner(Settings s) {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,10 +28,7 @@ class CleanJobTest {
 
   @BeforeAll
   static void cleanTheSample() throws IOException {
-    sample = tmp.resolve("sample.txt");
-    try (InputStream in = CleanJobTest.class.getResourceAsStream(SampleCorpus.RESOURCE)) {
-      Files.copy(in, sample);
-    }
+    sample = Hunmin.sample(tmp);
     out = tmp.resolve("clean");
     first = Hunmin.run("clean", "--input", sample.toString(), "--output", out.toString(), "--master", "local[2]");
     assertEquals(0, first.exit(), first.err());

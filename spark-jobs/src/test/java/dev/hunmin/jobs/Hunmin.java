@@ -33,6 +33,15 @@ final class Hunmin {
     return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
+  /** The embedded sample corpus copied to dir/sample.txt, as a test's input file. */
+  static Path sample(Path dir) throws IOException {
+    Path sample = dir.resolve("sample.txt");
+    try (java.io.InputStream in = Hunmin.class.getResourceAsStream(SampleCorpus.RESOURCE)) {
+      Files.copy(in, sample);
+    }
+    return sample;
+  }
+
   static JsonNode report(Path stageDir) throws IOException {
     return new ObjectMapper().readTree(stageDir.resolve("_REPORT.json").toFile());
   }

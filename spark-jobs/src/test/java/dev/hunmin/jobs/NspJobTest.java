@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,10 +25,7 @@ class NspJobTest {
 
   @BeforeAll
   static void prepare() throws IOException {
-    Path sample = tmp.resolve("sample.txt");
-    try (InputStream in = NspJobTest.class.getResourceAsStream(SampleCorpus.RESOURCE)) {
-      Files.copy(in, sample);
-    }
+    Path sample = Hunmin.sample(tmp);
     clean = tmp.resolve("clean");
     vocab = tmp.resolve("vocab");
     nsp = tmp.resolve("nsp");

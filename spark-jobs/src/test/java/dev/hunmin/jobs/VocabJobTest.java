@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hunmin.tokenize.WordPieceTokenizer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,10 +24,7 @@ class VocabJobTest {
 
   @BeforeAll
   static void cleanAndLearn() throws IOException {
-    Path sample = tmp.resolve("sample.txt");
-    try (InputStream in = VocabJobTest.class.getResourceAsStream(SampleCorpus.RESOURCE)) {
-      Files.copy(in, sample);
-    }
+    Path sample = Hunmin.sample(tmp);
     clean = tmp.resolve("clean");
     assertEquals(0, Hunmin.run("clean", "--input", sample.toString(), "--output", clean.toString()).exit());
     vocab = tmp.resolve("vocab");
