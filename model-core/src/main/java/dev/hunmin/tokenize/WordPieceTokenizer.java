@@ -107,6 +107,29 @@ public final class WordPieceTokenizer implements Serializable {
     return out;
   }
 
+  /**
+   * Hugging Face's decode for WordPiece: ## pieces join the token before, other tokens are separated by a space,
+   * then clean_up_tokenization removes the space before punctuation and English contractions.
+   */
+  public String decode(int[] ids, boolean skipSpecialTokens) {
+    StringBuilder out = new StringBuilder();
+    boolean first = true;
+    for (int id : ids) {
+      String token = vocab.get(id);
+      if (skipSpecialTokens && SPECIAL_TOKENS.contains(token)) continue;
+      if (first) out.append(token);
+      else if (token.startsWith(PREFIX)) out.append(token, PREFIX.length(), token.length());
+      else out.append(' ').append(token);
+      first = false;
+    }
+    String s = out.toString();
+    for (String[] r : new String[][] {{" .", "."}, {" ?", "?"}, {" !", "!"}, {" ,", ","}, {" ' ", "'"}, {" n't", "n't"},
+        {" 'm", "'m"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}}) {
+      s = s.replace(r[0], r[1]);
+    }
+    return s;
+  }
+
   /** Leftmost-longest: the longest special token starting at i, as an index into specials; -1 if none. */
   private int specialAt(String text, int i) {
     int best = -1;

@@ -50,6 +50,13 @@ public final class AdamW {
     }
   }
 
+  /** Continues from a checkpoint: the step count and the moments by parameter name. */
+  public void restore(long step, Map<String, NDArray[]> moments) {
+    this.step = step;
+    this.moments.clear();
+    this.moments.putAll(moments);
+  }
+
   /** The optimizer state by parameter name (first and second moments), for checkpoints. */
   public Map<String, NDArray[]> moments() {
     return moments;

@@ -60,13 +60,23 @@ public final class Pretrainer {
     return step;
   }
 
+  /** Continues at a checkpoint's step (the caller restores the weights, the optimizer and the data position). */
+  public void resumeAt(long checkpointStep) {
+    this.step = checkpointStep;
+  }
+
+  /** Examples one optimizer step consumes: where the data stream stands after a number of steps. */
+  public long examplesPerStep() {
+    return (long) settings.batchSize() * settings.accumulation();
+  }
+
   public AdamW optimizer() {
     return optimizer;
   }
 
-  /** Trains until maxSteps or the end of the stream; each step's metrics go to onStep. Returns the last step. */
-  public long train(Iterator<Batch.Example> examples, Consumer<Metrics> onStep) {
-    while (step < settings.maxSteps()) {
+  /** Trains until stopAt (at most maxSteps) or the end of the stream; metrics go to onStep. Returns the last step. */
+  public long train(Iterator<Batch.Example> examples, long stopAt, Consumer<Metrics> onStep) {
+    while (step < Math.min(stopAt, settings.maxSteps())) {
       long started = System.nanoTime();
       double[] sums = new double[5]; // loss, mlm, nsp, correct, labelled
       long sequences = 0;
@@ -77,7 +87,7 @@ public final class Pretrainer {
           if (chunk.isEmpty()) break;
           Batch batch = Batch.collate(chunk, vocab, settings.mlmProbability(), Seeds.random(settings.seed(), "mask", step, micro));
           Engine.getInstance().setRandomSeed((int) Seeds.mix(settings.seed(), "dropout", step, micro));
-          try (NDManager scope = NDManager.newBaseManager()) {
+          try (NDManager scope = NDManager.newBaseManager(device())) {
             NDArray[] out = forward(scope, batch);
             collector.backward(out[0].div(settings.accumulation()));
             sums[0] += out[0].getFloat() / settings.accumulation();
@@ -109,7 +119,7 @@ public final class Pretrainer {
     for (int from = 0; from < heldOut.size(); from += settings.batchSize()) {
       List<Batch.Example> chunk = heldOut.subList(from, Math.min(heldOut.size(), from + settings.batchSize()));
       Batch batch = Batch.collate(chunk, vocab, settings.mlmProbability(), Seeds.random(settings.seed(), "eval", from));
-      try (NDManager scope = NDManager.newBaseManager()) {
+      try (NDManager scope = NDManager.newBaseManager(device())) {
         NDArray[] out = forwardEval(scope, batch);
         sums[1] += out[1].getFloat();
         accuracy(out[3], batch, sums);
@@ -117,6 +127,11 @@ public final class Pretrainer {
       batches++;
     }
     return new double[] {batches == 0 ? 0 : sums[1] / batches, sums[4] == 0 ? 0 : sums[3] / sums[4]};
+  }
+
+  /** Batches go where the weights are (CPU, or the GPU the replica was given). */
+  private ai.djl.Device device() {
+    return model.parameters().values().iterator().next().getDevice();
   }
 
   private List<Batch.Example> next(Iterator<Batch.Example> examples) {

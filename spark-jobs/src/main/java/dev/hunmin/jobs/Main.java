@@ -25,6 +25,9 @@ public final class Main {
       new Command("vocab", "clean docs → WordPiece vocabulary and Hugging Face tokenizer files", VocabJob::run),
       new Command("tokenize", "text file → token ids per line with a vocabulary (parity checks, inspection)", TokenizeJob::run),
       new Command("nsp", "clean docs + vocab → next-sentence-prediction examples as Parquet shards", NspJob::run),
+      new Command("pretrain", "NSP shards → BertForPreTraining (DJL PyTorch), checkpoints, final model in Hugging Face layout", PretrainJob::run),
+      new Command("export-hf", "a checkpoint or pretrain output → a Hugging Face model directory", ExportHfJob::run),
+      new Command("fill-mask", "top-k tokens for [MASK] in texts, as Hugging Face's fill-mask pipeline", FillMaskJob::run),
       new Command("pipeline", "every stage in order on one corpus (the embedded sample by default)", PipelineJob::run));
 
   static List<String> commandNames() {

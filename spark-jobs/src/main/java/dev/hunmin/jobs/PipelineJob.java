@@ -6,7 +6,8 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * {@code hunmin pipeline}: every stage in order under one work directory, on the embedded sample by default.
+ * {@code hunmin pipeline}: clean → vocab → nsp → pretrain (a tiny model) → fill-mask probes, under one work
+ * directory, on the embedded sample by default.
  * Each stage is the same job its own command runs, with its input and output set from the work directory.
  */
 final class PipelineJob {
@@ -38,6 +39,28 @@ final class PipelineJob {
     nsp.put("output", new Path(work, "nsp").toString());
     nsp.put("overwrite", overwrite);
     stages.put("nsp", NspJob.run(spark, s.forStage("nsp", nsp)).get("summary"));
+
+    Map<String, Object> pretrain = new LinkedHashMap<>();
+    pretrain.put("input", nsp.get("output"));
+    pretrain.put("vocab", vocab.get("output"));
+    pretrain.put("output", new Path(work, "pretrain").toString());
+    pretrain.put("overwrite", overwrite);
+    pretrain.put("max-steps", s.integer("pretrain-steps"));
+    pretrain.put("batch-size", s.integer("pretrain-batch-size"));
+    pretrain.put("learning-rate", s.number("pretrain-learning-rate"));
+    pretrain.put("warmup-steps", s.integer("pretrain-steps") / 10);
+    pretrain.put("eval-every", Math.max(1, s.integer("pretrain-steps") / 5));
+    pretrain.put("save-every", s.integer("pretrain-steps"));
+    stages.put("pretrain", PretrainJob.run(spark, s.forStage("pretrain", pretrain)).get("summary"));
+
+    Map<String, Object> fill = new LinkedHashMap<>();
+    Path probes = new Path(work, "probes.txt");
+    ModelFiles.writeText(probes.getFileSystem(spark.sparkContext().hadoopConfiguration()), probes,
+        String.join("\n", s.list("probes")) + "\n");
+    fill.put("model", new Path(new Path(work, "pretrain"), "final").toString());
+    fill.put("input", probes.toString());
+    fill.put("output", new Path(work, "fill-mask.jsonl").toString());
+    stages.put("fill-mask", FillMaskJob.run(spark, s.forStage("fill-mask", fill)).get("summary"));
 
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("stage", "pipeline");

@@ -1,0 +1,47 @@
+package dev.hunmin.jobs;
+
+import ai.djl.ndarray.NDManager;
+import dev.hunmin.model.Bert;
+import dev.hunmin.util.HunminException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code hunmin export-hf --model CKPT --output DIR}: a checkpoint (checkpoints/step-N), a pretrain output (its
+ * final/ model, else its newest checkpoint) or any Hugging Face BERT directory → config.json, model.safetensors and
+ * the tokenizer files, which BertForPreTraining/BertForMaskedLM.from_pretrained and pipeline('fill-mask') load.
+ */
+final class ExportHfJob {
+  private ExportHfJob() {}
+
+  static Map<String, Object> run(SparkSession spark, Settings s) throws Exception {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Path model = source(conf, new Path(s.requiredString("model")));
+    try (NDManager manager = NDManager.newBaseManager();
+         StageOutput out = StageOutput.begin(conf, s.requiredString("output"), s.bool("overwrite"))) {
+      Bert bert = ModelFiles.readHf(conf, model, manager);
+      ModelFiles.writeHf(conf, new Path(out.dir()), bert, ModelFiles.tokenizerFiles(conf, model));
+      Map<String, Object> report = new LinkedHashMap<>();
+      report.put("stage", "export-hf");
+      report.put("model", model.toString());
+      report.put("parameters", bert.parameters().values().stream().mapToLong(a -> a.getShape().size()).sum());
+      report.put("summary", "exported " + model + " → " + out.output());
+      out.commit(report);
+      return report;
+    }
+  }
+
+  private static Path source(Configuration conf, Path model) throws java.io.IOException {
+    FileSystem fs = model.getFileSystem(conf);
+    if (!fs.exists(model)) throw new HunminException("model not found: " + model);
+    if (fs.exists(new Path(model, "config.json"))) return model;
+    if (fs.exists(new Path(model, "final/config.json"))) return new Path(model, "final");
+    Path latest = ModelFiles.latestCheckpoint(conf, model);
+    if (latest == null) throw new HunminException("no model in " + model + " (no config.json, final/ or checkpoints/step-N)");
+    return latest;
+  }
+}

@@ -1,0 +1,105 @@
+package dev.hunmin.jobs;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hunmin.model.Bert;
+import dev.hunmin.tokenize.WordPieceTokenizer;
+import dev.hunmin.util.HunminException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code hunmin fill-mask --model DIR --text "이순신은 [MASK] 중기의 무신이다." --top-k 5} (or --input FILE, a text a
+ * line): one JSON line per text, shaped like Hugging Face's fill-mask pipeline output: a list of {score, token,
+ * token_str, sequence} for one [MASK], a list of such lists for several. Written to --output or standard output.
+ */
+final class FillMaskJob {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private FillMaskJob() {}
+
+  static Map<String, Object> run(SparkSession spark, Settings s) throws Exception {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Path modelDir = new Path(s.requiredString("model"));
+    WordPieceTokenizer tokenizer = Tokenizers.load(conf, modelDir.toString());
+    List<String> texts = texts(conf, s);
+    int topK = s.integer("top-k");
+    List<String> lines = new ArrayList<>();
+    try (NDManager manager = NDManager.newBaseManager(PretrainJob.device(s.string("device")))) {
+      Bert bert = ModelFiles.readHf(conf, modelDir, manager);
+      for (String text : texts) lines.add(JSON.writeValueAsString(fill(bert, tokenizer, text, topK, manager)));
+    }
+    String output = s.string("output");
+    if (output.isBlank()) {
+      PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+      lines.forEach(out::println);
+    } else {
+      ModelFiles.writeText(new Path(output).getFileSystem(conf), new Path(output), String.join("\n", lines) + "\n");
+    }
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("summary", lines.size() + " texts filled" + (output.isBlank() ? "" : " → " + output));
+    return report;
+  }
+
+  private static List<String> texts(Configuration conf, Settings s) throws java.io.IOException {
+    String text = s.string("text");
+    String input = s.string("input");
+    if (!text.isBlank()) return List.of(text);
+    if (input.isBlank()) throw new HunminException("fill-mask needs --text or --input");
+    Path p = new Path(input);
+    FileSystem fs = p.getFileSystem(conf);
+    if (!fs.exists(p)) throw new HunminException("input not found: " + input);
+    return Arrays.stream(ModelFiles.readText(fs, p).split("\n")).filter(l -> !l.isBlank()).toList();
+  }
+
+  /** The pipeline's answer for one text: candidates per [MASK], best first. */
+  static Object fill(Bert bert, WordPieceTokenizer tokenizer, String text, int topK, NDManager manager) {
+    int[] ids = tokenizer.encodeWithSpecialTokens(text);
+    int mask = tokenizer.id("[MASK]");
+    List<Integer> positions = new ArrayList<>();
+    for (int i = 0; i < ids.length; i++) if (ids[i] == mask) positions.add(i);
+    if (positions.isEmpty()) throw new HunminException("no [MASK] in: " + text);
+    if (ids.length > bert.config().maxPositionEmbeddings()) {
+      throw new HunminException("text has " + ids.length + " tokens, the model at most " + bert.config().maxPositionEmbeddings() + ": " + text);
+    }
+    List<List<Map<String, Object>>> all = new ArrayList<>();
+    try (NDManager scope = manager.newSubManager()) {
+      long[] input = Arrays.stream(ids).asLongStream().toArray();
+      NDArray inputIds = scope.create(input, new Shape(1, ids.length));
+      NDArray hidden = bert.encode(inputIds, scope.zeros(new Shape(1, ids.length), ai.djl.ndarray.types.DataType.INT64),
+          scope.ones(new Shape(1, ids.length), ai.djl.ndarray.types.DataType.INT64), false);
+      NDArray probabilities = bert.mlmLogits(hidden.get(0)).softmax(-1);
+      for (int position : positions) {
+        float[] p = probabilities.get(position).toFloatArray();
+        Integer[] order = new Integer[p.length];
+        for (int i = 0; i < p.length; i++) order[i] = i;
+        Arrays.sort(order, (a, b) -> Float.compare(p[b], p[a]));
+        List<Map<String, Object>> candidates = new ArrayList<>();
+        for (int k = 0; k < Math.min(topK, p.length); k++) {
+          int id = order[k];
+          int[] filled = ids.clone();
+          filled[position] = id;
+          Map<String, Object> c = new LinkedHashMap<>();
+          c.put("score", p[id]);
+          c.put("token", id);
+          c.put("token_str", tokenizer.decode(new int[] {id}, false));
+          c.put("sequence", tokenizer.decode(filled, positions.size() == 1));
+          candidates.add(c);
+        }
+        all.add(candidates);
+      }
+    }
+    return all.size() == 1 ? all.get(0) : all;
+  }
+}

@@ -1,0 +1,151 @@
+package dev.hunmin.jobs;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hunmin.model.Bert;
+import dev.hunmin.model.BertConfig;
+import dev.hunmin.model.SafeTensors;
+import dev.hunmin.train.AdamW;
+import dev.hunmin.util.HunminException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Model directories in Hugging Face's layout (config.json, model.safetensors, tokenizer files) and pretrain's
+ * checkpoints (checkpoints/step-N: the same plus optimizer.safetensors and trainer_state.json), on any Hadoop file
+ * system. A checkpoint is written to a hidden directory and renamed into place, so an interruption never leaves a
+ * half-written one among the complete.
+ */
+final class ModelFiles {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private ModelFiles() {}
+
+  /** Writes config.json, model.safetensors and the tokenizer files (from a vocab or model directory). */
+  static void writeHf(Configuration conf, Path dir, Bert bert, Map<String, String> tokenizerFiles) throws IOException {
+    FileSystem fs = dir.getFileSystem(conf);
+    fs.mkdirs(dir);
+    writeText(fs, new Path(dir, "config.json"), bert.config().toJson());
+    try (OutputStream out = fs.create(new Path(dir, "model.safetensors"), true)) {
+      SafeTensors.write(bert.toTensors(), Map.of("format", "pt"), out);
+    }
+    for (Map.Entry<String, String> f : tokenizerFiles.entrySet()) writeText(fs, new Path(dir, f.getKey()), f.getValue());
+  }
+
+  /** A model from a Hugging Face BERT directory (ours, or one a user has on disk such as klue/bert-base). */
+  static Bert readHf(Configuration conf, Path dir, NDManager manager) {
+    try {
+      FileSystem fs = dir.getFileSystem(conf);
+      Path config = new Path(dir, "config.json");
+      Path weights = new Path(dir, "model.safetensors");
+      if (!fs.exists(config)) throw new HunminException("no config.json in " + dir + " (a Hugging Face BERT directory is needed)");
+      if (!fs.exists(weights)) {
+        throw new HunminException("no model.safetensors in " + dir + " (pickle checkpoints such as pytorch_model.bin are not read)");
+      }
+      BertConfig c = BertConfig.fromJson(readText(fs, config));
+      try (InputStream in = fs.open(weights)) {
+        return Bert.fromTensors(c, manager, SafeTensors.read(in));
+      }
+    } catch (IOException e) {
+      throw new HunminException("cannot read the model in " + dir + ": " + e.getMessage(), HunminException.EXTERNAL, e);
+    }
+  }
+
+  /** Tokenizer files of a vocab or model directory, by name (those that exist). */
+  static Map<String, String> tokenizerFiles(Configuration conf, Path dir) throws IOException {
+    FileSystem fs = dir.getFileSystem(conf);
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String name : List.of("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")) {
+      Path p = new Path(dir, name);
+      if (fs.exists(p)) out.put(name, readText(fs, p));
+    }
+    return out;
+  }
+
+  // ---- checkpoints ----------------------------------------------------------------------------------------------
+
+  static void writeCheckpoint(Configuration conf, Path output, long step, Bert bert, AdamW optimizer,
+      Map<String, String> tokenizerFiles, Map<String, Object> state, int keep) throws IOException {
+    Path checkpoints = new Path(output, "checkpoints");
+    FileSystem fs = checkpoints.getFileSystem(conf);
+    Path staging = new Path(checkpoints, ".step-" + step + ".tmp");
+    fs.delete(staging, true);
+    writeHf(conf, staging, bert, tokenizerFiles);
+    Map<String, SafeTensors.Tensor> moments = new LinkedHashMap<>();
+    optimizer.moments().forEach((name, mv) -> {
+      moments.put("m." + name, new SafeTensors.Tensor(mv[0].getShape().getShape(), mv[0].toFloatArray()));
+      moments.put("v." + name, new SafeTensors.Tensor(mv[1].getShape().getShape(), mv[1].toFloatArray()));
+    });
+    try (OutputStream out = fs.create(new Path(staging, "optimizer.safetensors"), true)) {
+      SafeTensors.write(moments, Map.of("optimizer_step", Long.toString(optimizer.step())), out);
+    }
+    writeText(fs, new Path(staging, "trainer_state.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
+    Path done = new Path(checkpoints, "step-" + step);
+    fs.delete(done, true);
+    if (!fs.rename(staging, done)) throw new IOException("cannot rename " + staging + " to " + done);
+    List<Long> steps = steps(fs, checkpoints);
+    for (int i = 0; i < steps.size() - keep; i++) fs.delete(new Path(checkpoints, "step-" + steps.get(i)), true);
+  }
+
+  /** The highest complete checkpoint under output, or null. */
+  static Path latestCheckpoint(Configuration conf, Path output) throws IOException {
+    Path checkpoints = new Path(output, "checkpoints");
+    FileSystem fs = checkpoints.getFileSystem(conf);
+    if (!fs.exists(checkpoints)) return null;
+    List<Long> steps = steps(fs, checkpoints);
+    return steps.isEmpty() ? null : new Path(checkpoints, "step-" + steps.get(steps.size() - 1));
+  }
+
+  /** Restores the optimizer of a checkpoint; returns its trainer_state.json. */
+  static JsonNode restoreOptimizer(Configuration conf, Path checkpoint, AdamW optimizer, NDManager manager) throws IOException {
+    FileSystem fs = checkpoint.getFileSystem(conf);
+    JsonNode state = JSON.readTree(readText(fs, new Path(checkpoint, "trainer_state.json")));
+    Map<String, NDArray[]> moments = new LinkedHashMap<>();
+    try (InputStream in = fs.open(new Path(checkpoint, "optimizer.safetensors"))) {
+      for (Map.Entry<String, SafeTensors.Tensor> e : SafeTensors.read(in).entrySet()) {
+        String name = e.getKey().substring(2);
+        NDArray[] mv = moments.computeIfAbsent(name, k -> new NDArray[2]);
+        mv[e.getKey().startsWith("m.") ? 0 : 1] = manager.create(e.getValue().values(), new Shape(e.getValue().shape()));
+      }
+    }
+    optimizer.restore(state.path("optimizer_step").asLong(), moments);
+    return state;
+  }
+
+  private static List<Long> steps(FileSystem fs, Path checkpoints) throws IOException {
+    List<Long> steps = new ArrayList<>();
+    for (FileStatus s : fs.listStatus(checkpoints)) {
+      String name = s.getPath().getName();
+      if (name.matches("step-\\d+") && fs.exists(new Path(s.getPath(), "trainer_state.json"))) {
+        steps.add(Long.parseLong(name.substring(5)));
+      }
+    }
+    steps.sort(Long::compare);
+    return steps;
+  }
+
+  static String readText(FileSystem fs, Path p) throws IOException {
+    try (InputStream in = fs.open(p)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  static void writeText(FileSystem fs, Path p, String text) throws IOException {
+    try (OutputStream out = fs.create(p, true)) {
+      out.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+}

@@ -1,0 +1,138 @@
+package dev.hunmin.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** pretrain, export-hf and fill-mask through the CLI on shards made from the sample corpus. */
+class PretrainJobTest {
+  @TempDir static Path tmp;
+  static Path vocab;
+  static Path nsp;
+
+  @BeforeAll
+  static void shards() throws IOException {
+    Path clean = tmp.resolve("clean");
+    vocab = tmp.resolve("vocab");
+    nsp = tmp.resolve("nsp");
+    assertEquals(0, Hunmin.run("clean", "--input", Hunmin.sample(tmp).toString(), "--output", clean.toString()).exit());
+    assertEquals(0, Hunmin.run("vocab", "--input", clean.toString(), "--output", vocab.toString(), "--vocab-size", "1200").exit());
+    assertEquals(0, Hunmin.run("nsp", "--input", clean.toString(), "--vocab", vocab.toString(), "--output", nsp.toString(),
+        "--shards", "3", "--max-seq-length", "64").exit());
+  }
+
+  private static Hunmin.Result pretrain(Path out, String... extra) {
+    List<String> args = new ArrayList<>(List.of("pretrain", "--input", nsp.toString(), "--vocab", vocab.toString(),
+        "--output", out.toString(), "--max-steps", "6", "--batch-size", "4", "--gradient-accumulation", "2",
+        "--max-position-embeddings", "64", "--warmup-steps", "2", "--learning-rate", "1e-3", "--save-every", "3",
+        "--eval-every", "3", "--eval-examples", "16", "--log-every", "1"));
+    args.addAll(List.of(extra));
+    return Hunmin.run(args.toArray(new String[0]));
+  }
+
+  @Test
+  void aResumedRunEndsWithTheWeightsOfAnUninterruptedOne() throws IOException {
+    Path whole = tmp.resolve("whole");
+    Hunmin.Result a = pretrain(whole);
+    assertEquals(0, a.exit(), a.err());
+    Path split = tmp.resolve("split");
+    Hunmin.Result first = pretrain(split, "--stop-at-step", "3");
+    assertEquals(0, first.exit(), first.err());
+    assertFalse(Files.exists(split.resolve("_SUCCESS")), "an interrupted run is not complete");
+    assertTrue(Files.exists(split.resolve("checkpoints/step-3/optimizer.safetensors")));
+    Hunmin.Result resumed = pretrain(split, "--resume");
+    assertEquals(0, resumed.exit(), resumed.err());
+    assertArrayEquals(Files.readAllBytes(whole.resolve("final/model.safetensors")),
+        Files.readAllBytes(split.resolve("final/model.safetensors")), "same weights");
+    assertEquals(Files.readAllLines(whole.resolve("metrics.jsonl")).size(), Files.readAllLines(split.resolve("metrics.jsonl")).size());
+
+    JsonNode report = Hunmin.report(whole);
+    assertEquals(6, report.at("/steps").asInt());
+    assertTrue(report.at("/validation_shard").asText().endsWith("part-00002.parquet"));
+    JsonNode last = new ObjectMapper().readTree(Files.readAllLines(whole.resolve("metrics.jsonl")).get(5));
+    for (String key : List.of("mlm_loss", "nsp_loss", "mlm_accuracy", "learning_rate", "sequences_per_second", "tokens_per_second",
+        "eval_mlm_loss", "eval_mlm_accuracy")) {
+      assertTrue(last.has(key), key);
+    }
+    try (var dirs = Files.list(whole.resolve("checkpoints"))) {
+      assertEquals(List.of("step-3", "step-6"), dirs.map(p -> p.getFileName().toString()).sorted().toList(), "save-total-limit 2");
+    }
+    for (String f : List.of("config.json", "model.safetensors", "vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")) {
+      assertTrue(Files.exists(whole.resolve("final").resolve(f)), f);
+    }
+  }
+
+  @Test
+  void exportAndFillMask() throws IOException {
+    Path trained = tmp.resolve("trained");
+    assertEquals(0, pretrain(trained).exit());
+    Path exported = tmp.resolve("exported");
+    Hunmin.Result e = Hunmin.run("export-hf", "--model", trained.resolve("checkpoints/step-6").toString(), "--output", exported.toString());
+    assertEquals(0, e.exit(), e.err());
+    assertArrayEquals(Files.readAllBytes(trained.resolve("final/model.safetensors")), Files.readAllBytes(exported.resolve("model.safetensors")));
+    assertTrue(Files.readString(exported.resolve("config.json")).contains("\"BertForPreTraining\""));
+
+    Path probes = Files.writeString(tmp.resolve("probes.txt"), "이순신은 [MASK] 중기의 무신이다.\n[MASK]와 [MASK]\n", StandardCharsets.UTF_8);
+    Path out = tmp.resolve("fill.jsonl");
+    Hunmin.Result f = Hunmin.run("fill-mask", "--model", exported.toString(), "--input", probes.toString(), "--top-k", "3",
+        "--output", out.toString());
+    assertEquals(0, f.exit(), f.err());
+    List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);
+    JsonNode one = new ObjectMapper().readTree(lines.get(0));
+    assertEquals(3, one.size());
+    for (JsonNode c : one) assertTrue(c.has("score") && c.has("token") && c.has("token_str") && c.get("sequence").asText().startsWith("이순신은"));
+    assertTrue(one.get(0).get("score").asDouble() >= one.get(1).get("score").asDouble());
+    JsonNode two = new ObjectMapper().readTree(lines.get(1));
+    assertEquals(2, two.size(), "a list per [MASK]");
+    assertEquals(3, two.get(0).size());
+  }
+
+  @Test
+  void shardsBreakingTheContractAreReportedWithFileAndRow() throws IOException {
+    Path bad = Files.createDirectories(tmp.resolve("bad-shards"));
+    SparkSession spark = SparkSession.builder().master("local[1]").getOrCreate();
+    try {
+      StructType schema = new StructType()
+          .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType))
+          .add("token_type_ids", DataTypes.createArrayType(DataTypes.ByteType))
+          .add("next_sentence_label", DataTypes.IntegerType);
+      spark.createDataFrame(List.of(
+          RowFactory.create(new Integer[] {2, 10, 3, 11, 3}, new Byte[] {0, 0, 0, 1, 1}, 0),
+          RowFactory.create(new Integer[] {2, 5000, 3, 11, 3}, new Byte[] {0, 0, 0, 1, 1}, 1)), schema)
+          .coalesce(1).write().parquet(bad.resolve("ids").toString());
+      spark.createDataFrame(List.of(RowFactory.create(new Integer[] {2, 3}, 0)),
+          new StructType().add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType)).add("label", DataTypes.IntegerType))
+          .coalesce(1).write().parquet(bad.resolve("columns").toString());
+    } finally {
+      spark.stop();
+    }
+    Hunmin.Result ids = Hunmin.run("pretrain", "--input", bad.resolve("ids").toString(), "--vocab", vocab.toString(),
+        "--output", tmp.resolve("p1").toString(), "--max-steps", "1");
+    assertEquals(2, ids.exit());
+    assertTrue(ids.errorLine().matches("hunmin pretrain: error: shard .*part-.*\\.parquet row 1: id 5000 ≥ vocabulary size \\d+"), ids.err());
+    Hunmin.Result columns = Hunmin.run("pretrain", "--input", bad.resolve("columns").toString(), "--vocab", vocab.toString(),
+        "--output", tmp.resolve("p2").toString(), "--max-steps", "1");
+    assertEquals(2, columns.exit());
+    assertTrue(columns.errorLine().contains("has no column"), columns.err());
+    Hunmin.Result gpu = pretrain(tmp.resolve("p3"), "--device", "gpu");
+    assertEquals(2, gpu.exit());
+    assertTrue(gpu.errorLine().contains("PyTorch sees no GPU"), gpu.err());
+  }
+}
