@@ -1,6 +1,7 @@
 package dev.hunmin.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -41,7 +42,11 @@ public final class AdamW {
     for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
       NDArray p = e.getValue();
       NDArray g = p.getGradient();
-      NDArray[] mv = moments.computeIfAbsent(e.getKey(), k -> new NDArray[] {p.zerosLike(), p.zerosLike()});
+      NDArray[] mv = moments.computeIfAbsent(e.getKey(), k -> {
+        NDArray[] zeros = {p.zerosLike(), p.zerosLike()};
+        NDScope.unregister(zeros); // the moments live as long as the optimizer, not the step that made them
+        return zeros;
+      });
       mv[0].muli(beta1).addi(g.mul(1 - beta1));
       mv[1].muli(beta2).addi(g.square().muli(1 - beta2));
       if (weightDecay > 0 && decays(e.getKey())) p.subi(p.mul(lr * weightDecay));

@@ -3,6 +3,7 @@ package dev.hunmin.train;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.hunmin.model.Bert;
@@ -81,29 +82,35 @@ public final class Pretrainer {
       double[] sums = new double[5]; // loss, mlm, nsp, correct, labelled
       long sequences = 0;
       long tokens = 0;
-      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        for (int micro = 0; micro < settings.accumulation(); micro++) {
-          List<Batch.Example> chunk = next(examples);
-          if (chunk.isEmpty()) break;
-          Batch batch = Batch.collate(chunk, vocab, settings.mlmProbability(), Seeds.random(settings.seed(), "mask", step, micro));
-          Engine.getInstance().setRandomSeed((int) Seeds.mix(settings.seed(), "dropout", step, micro));
-          try (NDManager scope = NDManager.newBaseManager(device())) {
-            NDArray[] out = forward(scope, batch);
-            collector.backward(out[0].div(settings.accumulation()));
-            sums[0] += out[0].getFloat() / settings.accumulation();
-            sums[1] += out[1].getFloat() / settings.accumulation();
-            sums[2] += out[2].getFloat() / settings.accumulation();
-            accuracy(out[3], batch, sums);
+      double gradNorm;
+      double lr;
+      // everything a step creates (activations, transposed weights, optimizer temporaries) is freed with its scope;
+      // only the weights and the optimizer's moments outlive it
+      try (NDScope stepScope = new NDScope()) {
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+          for (int micro = 0; micro < settings.accumulation(); micro++) {
+            List<Batch.Example> chunk = next(examples);
+            if (chunk.isEmpty()) break;
+            Batch batch = Batch.collate(chunk, vocab, settings.mlmProbability(), Seeds.random(settings.seed(), "mask", step, micro));
+            Engine.getInstance().setRandomSeed((int) Seeds.mix(settings.seed(), "dropout", step, micro));
+            try (NDManager scope = NDManager.newBaseManager(device())) {
+              NDArray[] out = forward(scope, batch);
+              collector.backward(out[0].div(settings.accumulation()));
+              sums[0] += out[0].getFloat() / settings.accumulation();
+              sums[1] += out[1].getFloat() / settings.accumulation();
+              sums[2] += out[2].getFloat() / settings.accumulation();
+              accuracy(out[3], batch, sums);
+            }
+            sequences += batch.size();
+            for (long a : batch.attentionMask()) tokens += a;
           }
-          sequences += batch.size();
-          for (long a : batch.attentionMask()) tokens += a;
         }
+        if (sequences == 0) break; // the stream ended
+        gradNorm = GradientClipping.clipByGlobalNorm(model.parameters().values(), settings.maxGradNorm());
+        lr = settings.schedule().learningRate(step);
+        optimizer.update(model.parameters(), lr);
+        for (NDArray p : model.parameters().values()) p.getGradient().subi(p.getGradient());
       }
-      if (sequences == 0) break; // the stream ended
-      double gradNorm = GradientClipping.clipByGlobalNorm(model.parameters().values(), settings.maxGradNorm());
-      double lr = settings.schedule().learningRate(step);
-      optimizer.update(model.parameters(), lr);
-      for (NDArray p : model.parameters().values()) p.getGradient().subi(p.getGradient());
       step++;
       double seconds = (System.nanoTime() - started) / 1e9;
       onStep.accept(new Metrics(step, sums[0], sums[1], sums[2], sums[4] == 0 ? 0 : sums[3] / sums[4], lr, gradNorm,
@@ -119,7 +126,7 @@ public final class Pretrainer {
     for (int from = 0; from < heldOut.size(); from += settings.batchSize()) {
       List<Batch.Example> chunk = heldOut.subList(from, Math.min(heldOut.size(), from + settings.batchSize()));
       Batch batch = Batch.collate(chunk, vocab, settings.mlmProbability(), Seeds.random(settings.seed(), "eval", from));
-      try (NDManager scope = NDManager.newBaseManager(device())) {
+      try (NDScope evalScope = new NDScope(); NDManager scope = NDManager.newBaseManager(device())) {
         NDArray[] out = forwardEval(scope, batch);
         sums[1] += out[1].getFloat();
         accuracy(out[3], batch, sums);

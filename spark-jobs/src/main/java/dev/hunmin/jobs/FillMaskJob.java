@@ -74,7 +74,7 @@ final class FillMaskJob {
       throw new HunminException("text has " + ids.length + " tokens, the model at most " + bert.config().maxPositionEmbeddings() + ": " + text);
     }
     List<List<Map<String, Object>>> all = new ArrayList<>();
-    try (NDManager scope = manager.newSubManager()) {
+    try (ai.djl.ndarray.NDScope texts = new ai.djl.ndarray.NDScope(); NDManager scope = manager.newSubManager()) {
       long[] input = Arrays.stream(ids).asLongStream().toArray();
       NDArray inputIds = scope.create(input, new Shape(1, ids.length));
       NDArray hidden = bert.encode(inputIds, scope.zeros(new Shape(1, ids.length), ai.djl.ndarray.types.DataType.INT64),
