@@ -108,7 +108,8 @@ public final class Pretrainer {
         if (sequences == 0) break; // the stream ended
         gradNorm = GradientClipping.clipByGlobalNorm(model.parameters().values(), settings.maxGradNorm());
         lr = settings.schedule().learningRate(step);
-        optimizer.update(model.parameters(), lr);
+        // an infinite or NaN gradient would poison every weight: that step is skipped (and its norm reported)
+        if (Double.isFinite(gradNorm)) optimizer.update(model.parameters(), lr);
         for (NDArray p : model.parameters().values()) p.getGradient().subi(p.getGradient());
       }
       step++;
