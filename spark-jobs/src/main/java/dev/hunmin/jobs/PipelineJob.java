@@ -18,33 +18,21 @@ final class PipelineJob {
     boolean overwrite = s.bool("overwrite");
     Map<String, Object> stages = new LinkedHashMap<>();
 
-    Map<String, Object> clean = new LinkedHashMap<>();
-    clean.put("input", s.list("input"));
-    clean.put("output", new Path(work, "clean").toString());
-    clean.put("overwrite", overwrite);
+    Map<String, Object> clean = stage(s.list("input"), work, "clean", overwrite);
     for (String key : new String[] {"format", "text-format", "jsonl-field", "tsv-column", "parquet-column"}) {
       clean.put(key, s.string(key));
     }
     stages.put("clean", CleanJob.run(spark, s.forStage("clean", clean)).get("summary"));
 
-    Map<String, Object> vocab = new LinkedHashMap<>();
-    vocab.put("input", clean.get("output"));
-    vocab.put("output", new Path(work, "vocab").toString());
-    vocab.put("overwrite", overwrite);
+    Map<String, Object> vocab = stage(clean.get("output"), work, "vocab", overwrite);
     stages.put("vocab", VocabJob.run(spark, s.forStage("vocab", vocab)).get("summary"));
 
-    Map<String, Object> nsp = new LinkedHashMap<>();
-    nsp.put("input", clean.get("output"));
+    Map<String, Object> nsp = stage(clean.get("output"), work, "nsp", overwrite);
     nsp.put("vocab", vocab.get("output"));
-    nsp.put("output", new Path(work, "nsp").toString());
-    nsp.put("overwrite", overwrite);
     stages.put("nsp", NspJob.run(spark, s.forStage("nsp", nsp)).get("summary"));
 
-    Map<String, Object> pretrain = new LinkedHashMap<>();
-    pretrain.put("input", nsp.get("output"));
+    Map<String, Object> pretrain = stage(nsp.get("output"), work, "pretrain", overwrite);
     pretrain.put("vocab", vocab.get("output"));
-    pretrain.put("output", new Path(work, "pretrain").toString());
-    pretrain.put("overwrite", overwrite);
     pretrain.put("max-steps", s.integer("pretrain-steps"));
     pretrain.put("batch-size", s.integer("pretrain-batch-size"));
     pretrain.put("learning-rate", s.number("pretrain-learning-rate"));
@@ -68,5 +56,14 @@ final class PipelineJob {
     report.put("stages", stages);
     report.put("summary", "stages done under " + work + ": " + String.join(", ", stages.keySet()));
     return report;
+  }
+
+  /** A stage's input, its output directory under work, and whether to replace an existing one. */
+  private static Map<String, Object> stage(Object input, String work, String name, boolean overwrite) {
+    Map<String, Object> keys = new LinkedHashMap<>();
+    keys.put("input", input);
+    keys.put("output", new Path(work, name).toString());
+    keys.put("overwrite", overwrite);
+    return keys;
   }
 }
