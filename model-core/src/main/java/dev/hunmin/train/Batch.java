@@ -3,6 +3,7 @@ package dev.hunmin.train;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.IntFunction;
 
 /**
  * A training batch as plain arrays, [batch × length] row-major, padded to the batch's longest example, with
@@ -27,8 +28,8 @@ public record Batch(int size, int length, long[] inputIds, long[] tokenTypeIds, 
 
   public static final int IGNORE_INDEX = -100;
 
-  /** A fresh mask every call: rng is seeded per (seed, epoch, step) by the caller. */
-  public static Batch collate(List<Example> examples, Vocab vocab, double mlmProbability, SplittableRandom rng) {
+  /** A fresh mask every call: the caller gives each example (by its index in the batch) its own random stream. */
+  public static Batch collate(List<Example> examples, Vocab vocab, double mlmProbability, IntFunction<SplittableRandom> rngOf) {
     int size = examples.size();
     int length = examples.stream().mapToInt(e -> e.inputIds().length).max().orElse(0);
     long[] ids = new long[size * length];
@@ -50,10 +51,17 @@ public record Batch(int size, int length, long[] inputIds, long[] tokenTypeIds, 
       if (e.maskedPositions() != null) {
         for (int k = 0; k < e.maskedPositions().length; k++) labels[row + e.maskedPositions()[k]] = e.maskedIds()[k];
       } else {
-        maskDynamically(ids, labels, row, e.inputIds().length, vocab, mlmProbability, rng);
+        maskDynamically(ids, labels, row, e.inputIds().length, vocab, mlmProbability, rngOf.apply(b));
       }
     }
     return new Batch(size, length, ids, types, attention, labels, nsp);
+  }
+
+  /** Positions that carry an MLM label. */
+  public int labelled() {
+    int n = 0;
+    for (long l : mlmLabels) if (l != IGNORE_INDEX) n++;
+    return n;
   }
 
   private static void maskDynamically(long[] ids, long[] labels, int row, int n, Vocab vocab, double p, SplittableRandom rng) {

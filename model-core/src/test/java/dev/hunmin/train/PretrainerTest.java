@@ -48,7 +48,7 @@ class PretrainerTest {
     try (NDManager m = NDManager.newBaseManager()) {
       Bert bert = Bert.initialize(TINY, m, 11);
       Pretrainer trainer = new Pretrainer(bert, VOCAB, new Pretrainer.Settings(16, 2, steps, new Schedule(2e-3, 10, steps),
-          0.01, 1.0, 0.15, 99, 10));
+          0.01, 1e-8, 1.0, 0.15, 99, 10));
       trainer.train(data.iterator(), steps, metrics -> { });
       if (heldOutMetrics != null) System.arraycopy(trainer.evaluate(heldOut), 0, heldOutMetrics, 0, 2);
       return bert.parameters().get("bert.encoder.layer.1.output.dense.weight").toFloatArray();

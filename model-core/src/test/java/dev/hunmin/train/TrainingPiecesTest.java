@@ -31,7 +31,7 @@ class TrainingPiecesTest {
 
   @Test
   void padsToTheLongestAndMasksOnlyRealTokens() {
-    Batch b = Batch.collate(List.of(example(6, 0), example(4, 1)), VOCAB, 0.15, new SplittableRandom(1));
+    Batch b = Batch.collate(List.of(example(6, 0), example(4, 1)), VOCAB, 0.15, i -> new SplittableRandom(1 * 1000L + i));
     assertEquals(6, b.length());
     assertArrayEquals(new long[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0}, b.attentionMask());
     assertEquals(0, b.inputIds()[10], "padding id");
@@ -48,7 +48,7 @@ class TrainingPiecesTest {
     long chosen = 0;
     long masked = 0;
     long kept = 0;
-    Batch b = Batch.collate(many, VOCAB, 0.15, new SplittableRandom(7));
+    Batch b = Batch.collate(many, VOCAB, 0.15, i -> new SplittableRandom(7 * 1000L + i));
     for (int i = 0; i < b.mlmLabels().length; i++) {
       if (b.mlmLabels()[i] == Batch.IGNORE_INDEX) continue;
       chosen++;
@@ -58,16 +58,16 @@ class TrainingPiecesTest {
     assertEquals(0.15, (double) chosen / eligible, 0.005);
     assertEquals(0.8, (double) masked / chosen, 0.02);
     assertEquals(0.1, (double) kept / chosen, 0.015);
-    Batch again = Batch.collate(many, VOCAB, 0.15, new SplittableRandom(7));
+    Batch again = Batch.collate(many, VOCAB, 0.15, i -> new SplittableRandom(7 * 1000L + i));
     assertArrayEquals(b.inputIds(), again.inputIds(), "same seed, same mask");
-    assertFalse(java.util.Arrays.equals(b.inputIds(), Batch.collate(many, VOCAB, 0.15, new SplittableRandom(8)).inputIds()),
+    assertFalse(java.util.Arrays.equals(b.inputIds(), Batch.collate(many, VOCAB, 0.15, i -> new SplittableRandom(8 * 1000L + i)).inputIds()),
         "another seed (a later epoch), another mask");
   }
 
   @Test
   void staticMaskingColumnsAreUsedAsTheyAre() {
     Batch.Example e = new Batch.Example(new int[] {2, 4, 11, 3}, new byte[4], 0, new int[] {1}, new int[] {10});
-    Batch b = Batch.collate(List.of(e), VOCAB, 0.15, new SplittableRandom(0));
+    Batch b = Batch.collate(List.of(e), VOCAB, 0.15, i -> new SplittableRandom(0 * 1000L + i));
     assertArrayEquals(new long[] {-100, 10, -100, -100}, b.mlmLabels());
     assertArrayEquals(new long[] {2, 4, 11, 3}, b.inputIds());
   }

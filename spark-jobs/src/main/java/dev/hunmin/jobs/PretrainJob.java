@@ -52,7 +52,7 @@ final class PretrainJob {
     long maxSteps = s.integer("max-steps");
     Pretrainer.Settings settings = new Pretrainer.Settings(s.integer("batch-size"), s.integer("gradient-accumulation"),
         maxSteps, new Schedule(s.number("learning-rate"), s.integer("warmup-steps"), maxSteps), s.number("weight-decay"),
-        s.number("max-grad-norm"), s.number("mlm-probability"), s.seed(), s.integer("log-every"));
+        s.number("adam-epsilon"), s.number("max-grad-norm"), s.number("mlm-probability"), s.seed(), s.integer("log-every"));
     Batch.Vocab vocab = new Batch.Vocab(tokenizer.id("[PAD]"), tokenizer.id("[MASK]"), tokenizer.vocabSize(),
         WordPieceTokenizer.SPECIAL_TOKENS.stream().mapToInt(tokenizer::id).filter(i -> i >= 0).toArray());
 
