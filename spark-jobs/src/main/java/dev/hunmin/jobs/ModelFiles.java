@@ -64,6 +64,18 @@ final class ModelFiles {
     }
   }
 
+  /** The config.json of a Hugging Face BERT directory. */
+  static BertConfig readConfig(Configuration conf, Path dir) {
+    try {
+      FileSystem fs = dir.getFileSystem(conf);
+      Path config = new Path(dir, "config.json");
+      if (!fs.exists(config)) throw new HunminException("no config.json in " + dir + " (a Hugging Face BERT directory is needed)");
+      return BertConfig.fromJson(readText(fs, config));
+    } catch (IOException e) {
+      throw new HunminException("cannot read " + dir + "/config.json: " + e.getMessage(), HunminException.EXTERNAL, e);
+    }
+  }
+
   /** Tokenizer files of a vocab or model directory, by name (those that exist). */
   static Map<String, String> tokenizerFiles(Configuration conf, Path dir) throws IOException {
     FileSystem fs = dir.getFileSystem(conf);
@@ -78,12 +90,12 @@ final class ModelFiles {
   // ---- checkpoints ----------------------------------------------------------------------------------------------
 
   static void writeCheckpoint(Configuration conf, Path output, long step, Bert bert, AdamW optimizer,
-      Map<String, String> tokenizerFiles, Map<String, Object> state, int keep) throws IOException {
+      Map<String, String> textFiles, Map<String, Object> state, int keep) throws IOException {
     Path checkpoints = new Path(output, "checkpoints");
     FileSystem fs = checkpoints.getFileSystem(conf);
     Path staging = new Path(checkpoints, ".step-" + step + ".tmp");
     fs.delete(staging, true);
-    writeHf(conf, staging, bert, tokenizerFiles);
+    writeHf(conf, staging, bert, textFiles);
     Map<String, SafeTensors.Tensor> moments = new LinkedHashMap<>();
     optimizer.moments().forEach((name, mv) -> {
       moments.put("m." + name, new SafeTensors.Tensor(mv[0].getShape().getShape(), mv[0].toFloatArray()));

@@ -11,10 +11,13 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.example.GroupReadSupport;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -25,7 +28,7 @@ import org.apache.spark.sql.types.StructField;
 
 /**
  * NSP shards as pretrain reads them: any Parquet files with the documented schema (from nsp or another team's
- * job), checked before training starts, then streamed in file order one partition at a time, so memory does not
+ * job), checked with Spark before training starts, then streamed row by row in file order, so memory does not
  * grow with the data.
  */
 final class Shards {
@@ -92,12 +95,16 @@ final class Shards {
     return actual.equals(wanted);
   }
 
-  /** Examples of the files in order, epoch after epoch, without end; the optional masking columns are honoured. */
-  static Iterator<Batch.Example> stream(SparkSession spark, List<String> files) {
+  /**
+   * Examples of the files in order, epoch after epoch, without end; the optional masking columns are honoured.
+   * Read with parquet-hadoop, not Spark, so a training task on an executor can stream its own shards.
+   */
+  static Iterator<Batch.Example> stream(Configuration conf, List<String> files) {
     return new Iterator<>() {
       int file = -1;
-      Iterator<Row> rows = java.util.Collections.emptyIterator();
-      boolean masked;
+      ParquetReader<Group> reader;
+      Group next;
+      long row;
 
       @Override
       public boolean hasNext() {
@@ -106,37 +113,71 @@ final class Shards {
 
       @Override
       public Batch.Example next() {
-        for (int tries = 0; !rows.hasNext(); tries++) {
-          if (tries > files.size()) throw new NoSuchElementException("the shards hold no rows");
+        for (int tries = 0; (next = read()) == null; tries++) {
+          if (tries > files.size()) throw new HunminException("the shards hold no rows: " + files);
           file = (file + 1) % files.size();
-          Dataset<Row> df = spark.read().parquet(files.get(file));
-          masked = Arrays.asList(df.schema().fieldNames()).contains("masked_lm_positions");
-          rows = (masked ? df.select("input_ids", "token_type_ids", "next_sentence_label", "masked_lm_positions", "masked_lm_ids")
-              : df.select("input_ids", "token_type_ids", "next_sentence_label")).toLocalIterator();
+          reader = open(conf, files.get(file));
+          row = 0;
         }
-        Row r = rows.next();
-        return new Batch.Example(ints(r.getList(0)), bytes(r.getList(1)), r.getInt(2),
-            masked ? ints(r.getList(3)) : null, masked ? ints(r.getList(4)) : null);
+        return example(next, files.get(file), row++);
+      }
+
+      private Group read() {
+        if (reader == null) return null;
+        try {
+          Group g = reader.read();
+          if (g == null) reader.close();
+          return g;
+        } catch (IOException | RuntimeException e) {
+          throw new HunminException("cannot read shard " + files.get(file) + " at row " + row + ": " + e.getMessage(), HunminException.EXTERNAL, e);
+        }
       }
     };
   }
 
   /** The first n examples of a file (the validation shard). */
-  static List<Batch.Example> head(SparkSession spark, String file, int n) {
+  static List<Batch.Example> head(Configuration conf, String file, int n) {
     List<Batch.Example> out = new ArrayList<>();
-    Iterator<Batch.Example> it = stream(spark, List.of(file));
-    long rows = spark.read().parquet(file).count();
-    for (int i = 0; i < Math.min(n, rows); i++) out.add(it.next());
+    try (ParquetReader<Group> reader = open(conf, file)) {
+      Group g;
+      while (out.size() < n && (g = reader.read()) != null) out.add(example(g, file, out.size()));
+    } catch (IOException e) {
+      throw new HunminException("cannot read shard " + file + ": " + e.getMessage(), HunminException.EXTERNAL, e);
+    }
     return out;
   }
 
-  private static int[] ints(List<Integer> list) {
-    return list.stream().mapToInt(Integer::intValue).toArray();
+  private static ParquetReader<Group> open(Configuration conf, String file) {
+    try {
+      return ParquetReader.builder(new GroupReadSupport(), new Path(file)).withConf(conf).build();
+    } catch (IOException e) {
+      throw new HunminException("cannot open shard " + file + ": " + e.getMessage(), HunminException.EXTERNAL, e);
+    }
   }
 
-  private static byte[] bytes(List<Byte> list) {
-    byte[] out = new byte[list.size()];
-    for (int i = 0; i < out.length; i++) out[i] = list.get(i);
+  private static Batch.Example example(Group g, String file, long row) {
+    try {
+      boolean masked = g.getType().containsField("masked_lm_positions") && g.getFieldRepetitionCount("masked_lm_positions") > 0;
+      int[] types = ints(g, "token_type_ids");
+      byte[] typeBytes = new byte[types.length];
+      for (int i = 0; i < types.length; i++) typeBytes[i] = (byte) types[i];
+      return new Batch.Example(ints(g, "input_ids"), typeBytes, g.getInteger("next_sentence_label", 0),
+          masked ? ints(g, "masked_lm_positions") : null, masked ? ints(g, "masked_lm_ids") : null);
+    } catch (RuntimeException e) {
+      throw new HunminException("shard " + file + " row " + row + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * A Parquet LIST of ints: the standard three-level layout (list / element) that Spark and Arrow write, or the
+   * legacy two-level one (a repeated primitive).
+   */
+  private static int[] ints(Group row, String field) {
+    Group list = row.getGroup(field, 0);
+    int n = list.getFieldRepetitionCount(0);
+    boolean primitive = list.getType().getType(0).isPrimitive();
+    int[] out = new int[n];
+    for (int i = 0; i < n; i++) out[i] = primitive ? list.getInteger(0, i) : list.getGroup(0, i).getInteger(0, 0);
     return out;
   }
 }

@@ -10,10 +10,15 @@ final class Spark {
 
   /** Returns a session and whether this call started it (and so must stop it). */
   static Map.Entry<SparkSession, Boolean> session(Settings settings) {
-    boolean existing = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
+    // a stopped session stays "active" on its thread; only a live one is the caller's (spark-submit, a notebook)
+    boolean existing = live(SparkSession.getActiveSession()) || live(SparkSession.getDefaultSession());
     SparkSession.Builder builder = SparkSession.builder().appName("hunmin " + settings.command());
     if (!new SparkConf().contains("spark.master")) builder.master(settings.sparkMaster());
     settings.sparkConf().forEach(builder::config);
     return Map.entry(builder.getOrCreate(), !existing);
+  }
+
+  private static boolean live(scala.Option<SparkSession> session) {
+    return session.isDefined() && !session.get().sparkContext().isStopped();
   }
 }
