@@ -43,10 +43,37 @@ public final class CandidateCounter implements Serializable {
     add(word, 0, word.length(), false, count);
   }
 
-  private void add(char[] chars, int length, boolean continuing, long count) {
+  /**
+   * The count of word[start, end) (with ## when continuing), 0 when never added. Reads only, so one counter (a
+   * broadcast vocabulary) may serve several task threads at once.
+   */
+  public long get(String word, int start, int end, boolean continuing) {
+    int length = end - start;
+    int h = continuing ? 0x9E3779B9 : 0;
+    for (int i = start; i < end; i++) h = 31 * h + word.charAt(i);
+    h ^= h >>> 16;
+    int shape = length << 1 | (continuing ? 1 : 0);
+    int mask = table.length - 1;
+    for (int slot = h & mask; ; slot = (slot + 1) & mask) {
+      int k = table[slot] - 1;
+      if (k < 0) return 0;
+      if (keyHash[k] == h && keyShape[k] == shape && sameChars(keyStart[k], word, start, length)) return counts[k];
+    }
+  }
+
+  private boolean sameChars(int at, String word, int start, int length) {
+    for (int i = 0; i < length; i++) if (arena[at + i] != word.charAt(start + i)) return false;
+    return true;
+  }
+
+  private static int hash(char[] chars, int length, boolean continuing) {
     int h = continuing ? 0x9E3779B9 : 0;
     for (int i = 0; i < length; i++) h = 31 * h + chars[i];
-    h ^= h >>> 16;
+    return h ^ (h >>> 16);
+  }
+
+  private void add(char[] chars, int length, boolean continuing, long count) {
+    int h = hash(chars, length, continuing);
     int shape = length << 1 | (continuing ? 1 : 0);
     int mask = table.length - 1;
     for (int slot = h & mask; ; slot = (slot + 1) & mask) {

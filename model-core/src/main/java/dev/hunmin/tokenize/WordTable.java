@@ -89,6 +89,13 @@ public final class WordTable implements Serializable {
     return counter;
   }
 
+  /** One refinement round's estimates over these words (see {@link WordPieceRefiner#measure}). */
+  public WordPieceRefiner.Estimates refinement(WordPieceRefiner refiner, int vocabSize) {
+    WordPieceRefiner.Estimates e = refiner.estimates(vocabSize);
+    for (int i = 0; i < words.length; i++) refiner.measure(words[i], counts[i], e);
+    return e;
+  }
+
   /** How many word occurrences the tokenizer does not turn into [UNK] alone. */
   public long covered(WordPieceTokenizer tokenizer) {
     long n = 0;

@@ -4,11 +4,13 @@ import dev.hunmin.tokenize.BertNormalizer;
 import dev.hunmin.tokenize.CandidateCounter;
 import dev.hunmin.tokenize.MorphemeSplitter;
 import dev.hunmin.tokenize.WordPieceLearner;
+import dev.hunmin.tokenize.WordPieceRefiner;
 import dev.hunmin.tokenize.WordPieceTokenizer;
 import dev.hunmin.util.HunminException;
 import dev.hunmin.tokenize.WordTable;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,7 +45,8 @@ final class VocabJob {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     String input = StageOutput.requireComplete(jsc.hadoopConfiguration(), s.requiredString("input"), "hunmin clean").toString();
     WordPieceLearner.Params p = new WordPieceLearner.Params(s.integer("vocab-size"), s.integer("min-frequency"),
-        s.integer("limit-alphabet"), s.integer("max-token-length"), s.integer("iterations"));
+        s.integer("limit-alphabet"), s.integer("max-token-length"), s.integer("iterations"),
+        s.integer("refinements"));
     if (p.vocabSize() <= WordPieceTokenizer.SPECIAL_TOKENS.size()) throw new HunminException("--vocab-size must be above " + WordPieceTokenizer.SPECIAL_TOKENS.size());
     BertNormalizer normalizer = new BertNormalizer(true, true, s.bool("strip-accents"), s.bool("lowercase"));
     WordPieceTokenizer.PreTokenization pre = preTokenization(s.string("pretokenizer"));
@@ -80,21 +83,39 @@ final class VocabJob {
         JavaRDD<CandidateCounter> candidates = merged(learnable.map(t -> t.candidates(vocabB.value(), maxLength)), parts)
             .persist(StorageLevel.MEMORY_AND_DISK());
         long[] histogram = candidates.map(CandidateCounter::histogram).reduce(VocabJob::sum);
-        long distinct = 0;
-        for (long n : histogram) distinct += n;
+        long distinct = Arrays.stream(histogram).sum();
         long floor = CandidateCounter.floor(histogram, (long) CANDIDATES_PER_SLOT * p.vocabSize(), p.minFrequency());
-        CandidateCounter frequent = new CandidateCounter();
-        candidates.map(c -> c.encode(1, floor)[0]).collect().forEach(frequent::merge);
-        candidates.unpersist();
+        Map<String, Long> kept = collect(candidates, floor);
         vocabB.unpersist();
-        Map<String, Long> kept = new HashMap<>(frequent.size() * 2);
-        frequent.forEach(kept::put);
         List<String> selected = WordPieceLearner.selectForSize(new WordPieceLearner.Candidates(kept, maxLength), p.vocabSize(), fixedSet, p.minFrequency());
         vocab = WordPieceLearner.vocabulary(fixed, selected, kept);
         long ms = (System.nanoTime() - roundStarted) / 1_000_000;
         LOG.info("round {}: {} distinct candidates, {} from count {} to the driver, {} tokens, {} ms", round + 1, distinct,
             kept.size(), floor, vocab.size(), ms);
         rounds.add(Map.of("distinct_candidates", distinct, "candidates", kept.size(), "floor", floor, "tokens", vocab.size(), "ms", ms));
+      }
+      List<Map<String, Object>> refinements = new ArrayList<>();
+      for (int round = 0; round < p.refinements(); round++) {
+        long roundStarted = System.nanoTime();
+        Broadcast<WordPieceRefiner> refinerB = jsc.broadcast(new WordPieceRefiner(vocab, p.maxTokenLength()));
+        int size = vocab.size();
+        JavaRDD<WordPieceRefiner.Estimates> estimates = learnable.map(t -> t.refinement(refinerB.value(), size))
+            .persist(StorageLevel.MEMORY_AND_DISK());
+        long[] losses = estimates.map(e -> e.losses).reduce(VocabJob::sum);
+        JavaRDD<CandidateCounter> gains = merged(estimates.map(e -> e.gains), parts).persist(StorageLevel.MEMORY_AND_DISK());
+        int maxSwaps = WordPieceRefiner.maxSwaps(round, p.vocabSize());
+        long floor = CandidateCounter.floor(gains.map(CandidateCounter::histogram).reduce(VocabJob::sum),
+            (long) CANDIDATES_PER_SLOT * maxSwaps, p.minFrequency());
+        Map<String, Long> best = collect(gains, floor);
+        gains.unpersist();
+        estimates.unpersist();
+        refinerB.unpersist();
+        Set<String> before = Set.copyOf(vocab);
+        vocab = WordPieceRefiner.refined(fixed, vocab, best, losses, maxSwaps, p.minFrequency());
+        long swapped = vocab.stream().filter(t -> !before.contains(t)).count();
+        long ms = (System.nanoTime() - roundStarted) / 1_000_000;
+        LOG.info("refinement {}: {} tokens swapped (at most {}), {} ms", round + 1, swapped, maxSwaps, ms);
+        refinements.add(Map.of("swapped", swapped, "at_most", maxSwaps, "ms", ms));
       }
       learnable.unpersist();
 
@@ -114,6 +135,7 @@ final class VocabJob {
       report.put("characters_seen", summary.chars().size());
       report.put("coverage", (double) covered / corpusWords);
       report.put("rounds", rounds);
+      report.put("refinements", refinements);
       report.put("seconds", Math.round((System.nanoTime() - started) / 1e7) / 100.0);
       report.put("config", s.section());
       report.put("summary", String.format(Locale.ROOT, "%d tokens from %d words (%d distinct), coverage %.4f",
@@ -146,6 +168,15 @@ final class VocabJob {
       it.forEachRemaining(part -> sum.merge(part._2()));
       return List.of(sum).iterator();
     });
+  }
+
+  /** The keys counted at least floor times, collected to the driver (one byte array per partition). */
+  private static Map<String, Long> collect(JavaRDD<CandidateCounter> counters, long floor) {
+    CandidateCounter frequent = new CandidateCounter();
+    counters.map(c -> c.encode(1, floor)[0]).collect().forEach(frequent::merge);
+    Map<String, Long> out = new HashMap<>(frequent.size() * 2);
+    frequent.forEach(out::put);
+    return out;
   }
 
   private static long[] sum(long[] a, long[] b) {
