@@ -1,37 +1,121 @@
 package dev.hunmin.tokenize;
 
+import java.io.Serializable;
 import java.util.Arrays;
 import java.util.function.ObjLongConsumer;
 
 /**
- * Counts candidate subwords without allocating per occurrence: an open-addressing table keyed by a range of a
- * word (plus whether it carries the ## prefix), which creates the key's String only the first time it is seen.
- * Candidate counting runs tens of millions of times a round; a HashMap of fresh substrings and boxed counts was
- * most of the vocab job's time.
+ * Counts strings (words, or candidate subwords with or without the ## prefix) without allocating per occurrence or
+ * per key: keys are copied into one char arena, counts live in primitive arrays behind an open-addressing table.
+ * Candidate counting runs tens of millions of times a round over millions of distinct keys, where a HashMap of
+ * substrings and boxed counts was most of the vocab job's time, and String keys most of its garbage.
+ *
+ * <p>A counter also moves between Spark tasks in bulk: {@link #encode} cuts it into one byte array per reducer
+ * (so a shuffle moves a few arrays, not millions of records) and {@link #merge} adds such an array back.
  */
-public final class CandidateCounter {
-  private String[] keys = new String[1 << 16];
-  private int[] hashes = new int[1 << 16];
-  private long[] counts = new long[1 << 16];
+public final class CandidateCounter implements Serializable {
+  private static final long serialVersionUID = 1L;
+  /** Histogram buckets: counts below EXACT exactly, then one bucket per power of two. */
+  private static final int EXACT = 1024;
+
+  private char[] arena = new char[1 << 16];
+  private int arenaSize;
+  /** Per key: start in the arena, length << 1 | continuing, hash, count. */
+  private int[] keyStart = new int[1 << 12];
+  private int[] keyShape = new int[1 << 12];
+  private int[] keyHash = new int[1 << 12];
+  private long[] counts = new long[1 << 12];
   private int size;
+  /** Open addressing, load at most 1/2: key index + 1, 0 when free. */
+  private int[] table = new int[1 << 13];
+  private char[] scratch = new char[64];
 
   /** Adds {@code count} to the candidate word[start, end), prefixed with ## when {@code continuing}. */
   public void add(String word, int start, int end, boolean continuing, long count) {
-    int h = hash(word, start, end, continuing);
-    int mask = keys.length - 1;
-    for (int i = h & mask; ; i = (i + 1) & mask) {
-      String k = keys[i];
-      if (k == null) {
-        keys[i] = continuing ? WordPieceTokenizer.PREFIX + word.substring(start, end) : word.substring(start, end);
-        hashes[i] = h;
-        counts[i] = count;
-        if (++size * 2 > keys.length) grow();
+    int length = end - start;
+    if (scratch.length < length) scratch = new char[Math.max(length, scratch.length * 2)];
+    word.getChars(start, end, scratch, 0);
+    add(scratch, length, continuing, count);
+  }
+
+  /** Adds {@code count} to a whole string (a word). */
+  public void add(String word, long count) {
+    add(word, 0, word.length(), false, count);
+  }
+
+  /**
+   * The count of word[start, end) (with ## when continuing), 0 when never added. Reads only, so one counter (a
+   * broadcast vocabulary) may serve several task threads at once.
+   */
+  public long get(String word, int start, int end, boolean continuing) {
+    int length = end - start;
+    int h = continuing ? 0x9E3779B9 : 0;
+    for (int i = start; i < end; i++) h = 31 * h + word.charAt(i);
+    h ^= h >>> 16;
+    int shape = length << 1 | (continuing ? 1 : 0);
+    int mask = table.length - 1;
+    for (int slot = h & mask; ; slot = (slot + 1) & mask) {
+      int k = table[slot] - 1;
+      if (k < 0) return 0;
+      if (keyHash[k] == h && keyShape[k] == shape && sameChars(keyStart[k], word, start, length)) return counts[k];
+    }
+  }
+
+  private boolean sameChars(int at, String word, int start, int length) {
+    for (int i = 0; i < length; i++) if (arena[at + i] != word.charAt(start + i)) return false;
+    return true;
+  }
+
+  private static int hash(char[] chars, int length, boolean continuing) {
+    int h = continuing ? 0x9E3779B9 : 0;
+    for (int i = 0; i < length; i++) h = 31 * h + chars[i];
+    return h ^ (h >>> 16);
+  }
+
+  private void add(char[] chars, int length, boolean continuing, long count) {
+    int h = hash(chars, length, continuing);
+    int shape = length << 1 | (continuing ? 1 : 0);
+    int mask = table.length - 1;
+    for (int slot = h & mask; ; slot = (slot + 1) & mask) {
+      int k = table[slot] - 1;
+      if (k < 0) {
+        table[slot] = insert(chars, shape, h, count) + 1;
+        if (size * 2 > table.length) rehash();
         return;
       }
-      if (hashes[i] == h && matches(k, word, start, end, continuing)) {
-        counts[i] += count;
+      if (keyHash[k] == h && keyShape[k] == shape && Arrays.equals(arena, keyStart[k], keyStart[k] + length, chars, 0, length)) {
+        counts[k] += count;
         return;
       }
+    }
+  }
+
+  private int insert(char[] chars, int shape, int h, long count) {
+    int length = shape >>> 1;
+    if (arenaSize + length > arena.length) arena = Arrays.copyOf(arena, Math.max(arenaSize + length, arena.length * 2));
+    System.arraycopy(chars, 0, arena, arenaSize, length);
+    if (size == counts.length) {
+      int n = size * 2;
+      keyStart = Arrays.copyOf(keyStart, n);
+      keyShape = Arrays.copyOf(keyShape, n);
+      keyHash = Arrays.copyOf(keyHash, n);
+      counts = Arrays.copyOf(counts, n);
+    }
+    keyStart[size] = arenaSize;
+    keyShape[size] = shape;
+    keyHash[size] = h;
+    counts[size] = count;
+    arenaSize += length;
+    return size++;
+  }
+
+  private void rehash() {
+    table = new int[table.length * 2];
+    int mask = table.length - 1;
+    for (int k = 0; k < size; k++) {
+      int slot = keyHash[k] & mask;
+      while (table[slot] != 0) slot = (slot + 1) & mask;
+      table[slot] = k + 1;
     }
   }
 
@@ -39,39 +123,113 @@ public final class CandidateCounter {
     return size;
   }
 
+  /** Each key (with ## where continuing) and its count, in insertion order. */
   public void forEach(ObjLongConsumer<String> sink) {
-    for (int i = 0; i < keys.length; i++) if (keys[i] != null) sink.accept(keys[i], counts[i]);
+    for (int k = 0; k < size; k++) sink.accept(key(k), counts[k]);
   }
 
-  private static int hash(String word, int start, int end, boolean continuing) {
-    int h = continuing ? 0x9E3779B9 : 0;
-    for (int i = start; i < end; i++) h = 31 * h + word.charAt(i);
-    return h ^ (h >>> 16);
+  private String key(int k) {
+    String body = new String(arena, keyStart[k], keyShape[k] >>> 1);
+    return (keyShape[k] & 1) != 0 ? WordPieceTokenizer.PREFIX + body : body;
   }
 
-  private static boolean matches(String key, String word, int start, int end, boolean continuing) {
-    int offset = continuing ? WordPieceTokenizer.PREFIX.length() : 0;
-    if (key.length() != offset + end - start) return false;
-    if (continuing != key.startsWith(WordPieceTokenizer.PREFIX)) return false;
-    return key.regionMatches(offset, word, start, end - start);
-  }
-
-  private void grow() {
-    String[] oldKeys = keys;
-    int[] oldHashes = hashes;
-    long[] oldCounts = counts;
-    keys = new String[oldKeys.length * 2];
-    hashes = new int[keys.length];
-    counts = new long[keys.length];
-    int mask = keys.length - 1;
-    for (int j = 0; j < oldKeys.length; j++) {
-      if (oldKeys[j] == null) continue;
-      int i = oldHashes[j] & mask;
-      while (keys[i] != null) i = (i + 1) & mask;
-      keys[i] = oldKeys[j];
-      hashes[i] = oldHashes[j];
-      counts[i] = oldCounts[j];
+  /**
+   * The keys counted at least {@code minCount} times, cut into {@code parts} byte arrays by key hash: the same key
+   * lands in the same part from every counter, so part i of all counters merged is key-disjoint from part j.
+   */
+  public byte[][] encode(int parts, long minCount) {
+    Bytes[] out = new Bytes[parts];
+    for (int i = 0; i < parts; i++) out[i] = new Bytes();
+    for (int k = 0; k < size; k++) {
+      if (counts[k] < minCount) continue;
+      Bytes b = out[Math.floorMod(keyHash[k], parts)];
+      b.varint(keyShape[k]);
+      for (int i = keyStart[k], end = i + (keyShape[k] >>> 1); i < end; i++) b.character(arena[i]);
+      b.varint(counts[k]);
     }
-    Arrays.fill(oldKeys, null);
+    byte[][] arrays = new byte[parts][];
+    for (int i = 0; i < parts; i++) arrays[i] = Arrays.copyOf(out[i].data, out[i].size);
+    return arrays;
+  }
+
+  /** Adds the counts of an {@link #encode}d part. */
+  public void merge(byte[] encoded) {
+    int[] at = {0};
+    while (at[0] < encoded.length) {
+      int shape = (int) varint(encoded, at);
+      int length = shape >>> 1;
+      if (scratch.length < length) scratch = new char[Math.max(length, scratch.length * 2)];
+      for (int i = 0; i < length; i++) {
+        int p = at[0];
+        scratch[i] = (char) ((encoded[p] & 0xFF) << 8 | (encoded[p + 1] & 0xFF));
+        at[0] = p + 2;
+      }
+      add(scratch, length, (shape & 1) != 0, varint(encoded, at));
+    }
+  }
+
+  /** How many keys have each count: exact below 1024, then by powers of two (bucket 1024 + floor(log2(count/1024))). */
+  public long[] histogram() {
+    long[] h = new long[EXACT + 64];
+    for (int k = 0; k < size; k++) h[bucket(counts[k])]++;
+    return h;
+  }
+
+  private static int bucket(long count) {
+    return count < EXACT ? (int) count : EXACT + 63 - Long.numberOfLeadingZeros(count / EXACT);
+  }
+
+  private static long bucketFloor(int bucket) {
+    return bucket < EXACT ? bucket : (long) EXACT << (bucket - EXACT);
+  }
+
+  /**
+   * The lowest count worth keeping from summed {@link #histogram}s: the count above which at most {@code limit}
+   * keys lie (a bucket boundary), never below minFrequency or 1.
+   */
+  public static long floor(long[] histogram, long limit, long minFrequency) {
+    long above = 0;
+    long floor = Long.MAX_VALUE;
+    for (int b = histogram.length - 1; b >= 0; b--) {
+      if (histogram[b] == 0) continue;
+      if (above + histogram[b] > limit) break;
+      above += histogram[b];
+      floor = bucketFloor(b);
+    }
+    return Math.max(Math.max(1, minFrequency), floor == Long.MAX_VALUE ? 1 : floor);
+  }
+
+  private static long varint(byte[] b, int[] at) {
+    long v = 0;
+    for (int shift = 0; ; shift += 7) {
+      byte x = b[at[0]++];
+      v |= (long) (x & 0x7F) << shift;
+      if (x >= 0) return v;
+    }
+  }
+
+  /** A growable byte array. */
+  private static final class Bytes {
+    byte[] data = new byte[1 << 12];
+    int size;
+
+    void ensure(int more) {
+      if (size + more > data.length) data = Arrays.copyOf(data, Math.max(size + more, data.length * 2));
+    }
+
+    void varint(long v) {
+      ensure(10);
+      while ((v & ~0x7FL) != 0) {
+        data[size++] = (byte) ((v & 0x7F) | 0x80);
+        v >>>= 7;
+      }
+      data[size++] = (byte) v;
+    }
+
+    void character(char c) {
+      ensure(2);
+      data[size++] = (byte) (c >>> 8);
+      data[size++] = (byte) c;
+    }
   }
 }

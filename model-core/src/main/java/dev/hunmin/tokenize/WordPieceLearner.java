@@ -27,9 +27,14 @@ public final class WordPieceLearner {
    * @param limitAlphabet keep the most frequent characters only (0: all); words with others become [UNK]
    * @param maxTokenLength longest token in characters (without ##)
    * @param iterations count-and-select rounds
+   * @param refinements rounds of {@link WordPieceRefiner} after them
    */
-  public record Params(int vocabSize, long minFrequency, int limitAlphabet, int maxTokenLength, int iterations)
-      implements Serializable {}
+  public record Params(int vocabSize, long minFrequency, int limitAlphabet, int maxTokenLength, int iterations, int refinements)
+      implements Serializable {
+    public Params(int vocabSize, long minFrequency, int limitAlphabet, int maxTokenLength, int iterations) {
+      this(vocabSize, minFrequency, limitAlphabet, maxTokenLength, iterations, 0);
+    }
+  }
 
   /** The alphabet: the most frequent characters (code points), ties by code point. */
   public static List<String> alphabet(Map<Integer, Long> charCounts, int limit) {
@@ -255,6 +260,16 @@ public final class WordPieceLearner {
       counter.forEach(candidates::put);
       List<String> selected = selectForSize(new Candidates(candidates, p.maxTokenLength()), p.vocabSize(), fixedSet, p.minFrequency());
       vocab = vocabulary(fixed, selected, candidates);
+    }
+    for (int round = 0; round < p.refinements(); round++) {
+      WordPieceRefiner refiner = new WordPieceRefiner(vocab, p.maxTokenLength());
+      WordPieceRefiner.Estimates e = refiner.estimates(vocab.size());
+      wordCounts.forEach((w, c) -> {
+        if (coveredBy(w, alphabetSet)) refiner.measure(w, c, e);
+      });
+      Map<String, Long> gains = new HashMap<>();
+      e.gains.forEach(gains::put);
+      vocab = WordPieceRefiner.refined(fixed, vocab, gains, e.losses, WordPieceRefiner.maxSwaps(round, p.vocabSize()), p.minFrequency());
     }
     return vocab;
   }

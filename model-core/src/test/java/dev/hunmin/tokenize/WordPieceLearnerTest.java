@@ -79,4 +79,41 @@ class WordPieceLearnerTest {
     assertEquals(100, vocab.size());
     assertEquals(vocab.size(), Arrays.stream(vocab.toArray()).distinct().count(), "no duplicates");
   }
+
+  @Test
+  void refinementMeasuresSavingsAndCostsUnderGreedyMatching() {
+    // "abcd" is a,##b,##c,##d (4 tokens); adding "abc" makes it abc,##d (2): saving 2 per occurrence.
+    // "xy" is unused (never in the words): removing it costs nothing.
+    List<String> vocab = List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "b", "c", "d", "x", "y", "##b", "##c", "##d", "##y", "xy");
+    WordPieceRefiner refiner = new WordPieceRefiner(vocab, 16);
+    WordPieceRefiner.Estimates e = refiner.estimates(vocab.size());
+    refiner.measure("abcd", 3, e);
+    Map<String, Long> gains = new HashMap<>();
+    e.gains.forEach(gains::put);
+    // at each split point its best extension: a → abcd saves 3, ##b → ##bcd saves 2, ##c → ##cd saves 1
+    assertEquals(Map.of("abcd", 9L, "##bcd", 6L, "##cd", 3L), gains);
+    assertEquals(0, e.losses[vocab.indexOf("xy")]);
+    List<String> refined = WordPieceRefiner.refined(vocab.subList(0, 15), vocab, gains, e.losses, 10, 2);
+    assertEquals(vocab.size(), refined.size());
+    assertTrue(refined.contains("abcd") && !refined.contains("xy"), refined.toString());
+  }
+
+  @Test
+  void countersSplitAndMergeByKey() {
+    CandidateCounter a = new CandidateCounter();
+    a.add("한국어", 0, 2, false, 3);
+    a.add("한국어", 1, 3, true, 2);
+    a.add("국어", 5);
+    CandidateCounter b = new CandidateCounter();
+    b.add("한국", 4);
+    byte[][] parts = a.encode(2, 1);
+    Map<String, Long> merged = new HashMap<>();
+    for (byte[] part : parts) b.merge(part);
+    b.forEach(merged::put);
+    assertEquals(Map.of("한국", 7L, "##국어", 2L, "국어", 5L), merged);
+    assertEquals(7, b.get("대한국", 1, 3, false));
+    assertEquals(2, b.get("국어", 0, 2, true));
+    assertEquals(0, b.get("어", 0, 1, true));
+    assertEquals(5, CandidateCounter.floor(b.histogram(), 2, 1), "counts 7, 5, 2: at most 2 keys at or above the floor");
+  }
 }

@@ -2,21 +2,23 @@ package dev.hunmin.jobs;
 
 import dev.hunmin.tokenize.BertNormalizer;
 import dev.hunmin.tokenize.CandidateCounter;
-import dev.hunmin.tokenize.FastWordPiece;
 import dev.hunmin.tokenize.MorphemeSplitter;
 import dev.hunmin.tokenize.WordPieceLearner;
+import dev.hunmin.tokenize.WordPieceRefiner;
 import dev.hunmin.tokenize.WordPieceTokenizer;
 import dev.hunmin.util.HunminException;
+import dev.hunmin.tokenize.WordTable;
+import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import org.apache.spark.api.java.JavaPairRDD;
+import java.util.TreeSet;
+import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -43,79 +45,83 @@ final class VocabJob {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     String input = StageOutput.requireComplete(jsc.hadoopConfiguration(), s.requiredString("input"), "hunmin clean").toString();
     WordPieceLearner.Params p = new WordPieceLearner.Params(s.integer("vocab-size"), s.integer("min-frequency"),
-        s.integer("limit-alphabet"), s.integer("max-token-length"), s.integer("iterations"));
+        s.integer("limit-alphabet"), s.integer("max-token-length"), s.integer("iterations"),
+        s.integer("refinements"));
     if (p.vocabSize() <= WordPieceTokenizer.SPECIAL_TOKENS.size()) throw new HunminException("--vocab-size must be above " + WordPieceTokenizer.SPECIAL_TOKENS.size());
     BertNormalizer normalizer = new BertNormalizer(true, true, s.bool("strip-accents"), s.bool("lowercase"));
     WordPieceTokenizer.PreTokenization pre = preTokenization(s.string("pretokenizer"));
     MorphemeSplitter morphemes = pre == WordPieceTokenizer.PreTokenization.MORPHEME ? new MorphemeSplitter() : null;
 
     try (StageOutput out = StageOutput.begin(jsc.hadoopConfiguration(), s.requiredString("output"), s.bool("overwrite"))) {
-      // partitions already sum their words and candidates: a second, map-side combine would only spill
-      org.apache.spark.Partitioner partitioner = new org.apache.spark.HashPartitioner(jsc.defaultParallelism());
+      int parts = jsc.defaultParallelism();
       JavaRDD<String> sentences = spark.read().parquet(input + "/docs").select("sentences").javaRDD()
           .flatMap(row -> row.<String>getList(0).iterator());
-      JavaPairRDD<String, Long> words = sentences.mapPartitionsToPair(it -> {
-        Map<String, Long> local = new HashMap<>();
-        it.forEachRemaining(sentence -> WordPieceTokenizer.words(sentence, normalizer, morphemes, w -> local.merge(w, 1L, Long::sum)));
-        return local.entrySet().stream().map(e -> new Tuple2<>(e.getKey(), e.getValue())).iterator();
-      }).combineByKey(n -> n, Long::sum, Long::sum, partitioner, false, null).persist(StorageLevel.MEMORY_AND_DISK());
-      long corpusWords = words.values().fold(0L, Long::sum);
+      // the word table, counted once and kept on the executors: one WordTable per partition, each word in one
+      JavaRDD<WordTable> words = merged(sentences.mapPartitions(it -> {
+        CandidateCounter local = new CandidateCounter();
+        it.forEachRemaining(sentence -> WordPieceTokenizer.words(sentence, normalizer, morphemes, w -> local.add(w, 1)));
+        return List.of(local).iterator();
+      }), parts).map(WordTable::of).persist(StorageLevel.MEMORY_AND_DISK());
+      Summary summary = words.map(Summary::of).reduce(Summary::plus);
+      long corpusWords = summary.words();
       if (corpusWords == 0) throw new HunminException("no words in " + input + ": the clean output is empty");
-      long distinctWords = words.count();
-      LOG.info("counted {} words ({} distinct) in {} s", corpusWords, distinctWords, (System.nanoTime() - started) / 1_000_000_000);
+      long distinctWords = summary.distinct();
+      LOG.info("counted {} words ({} distinct) in {} ms", corpusWords, distinctWords, (System.nanoTime() - started) / 1_000_000);
 
-      Map<Integer, Long> chars = words.flatMapToPair(w -> w._1().codePoints()
-          .mapToObj(cp -> new Tuple2<>(cp, w._2())).iterator()).reduceByKey(Long::sum).collectAsMap();
-      List<String> alphabet = WordPieceLearner.alphabet(chars, p.limitAlphabet());
-      Set<String> continuing = new HashSet<>(words.flatMap(w -> {
-        List<String> c = new ArrayList<>();
-        WordPieceLearner.continuingChars(w._1(), c::add);
-        return c.iterator();
-      }).distinct().collect());
-      List<String> fixed = WordPieceLearner.fixedTokens(alphabet, continuing);
+      List<String> alphabet = WordPieceLearner.alphabet(summary.chars(), p.limitAlphabet());
+      List<String> fixed = WordPieceLearner.fixedTokens(alphabet, summary.continuing());
       Set<String> fixedSet = Set.copyOf(fixed);
       Broadcast<Set<String>> alphabetB = jsc.broadcast(Set.copyOf(alphabet));
+      JavaRDD<WordTable> learnable = words.map(t -> t.learnable(alphabetB.value())).persist(StorageLevel.MEMORY_AND_DISK());
 
       List<String> vocab = fixed;
       List<Map<String, Object>> rounds = new ArrayList<>();
       for (int round = 0; round < p.iterations(); round++) {
+        long roundStarted = System.nanoTime();
         Broadcast<List<String>> vocabB = jsc.broadcast(round == 0 ? null : vocab);
         int maxLength = p.maxTokenLength();
-        JavaPairRDD<String, Long> candidates = words.mapPartitionsToPair(it -> {
-          List<String> current = vocabB.value();
-          FastWordPiece model = current == null ? null : WordPieceLearner.model(current);
-          CandidateCounter local = new CandidateCounter();
-          it.forEachRemaining(w -> {
-            String word = w._1();
-            if (word.length() <= WordPieceTokenizer.MAX_INPUT_CHARS_PER_WORD && WordPieceLearner.coveredBy(word, alphabetB.value())) {
-              WordPieceLearner.countCandidates(word, w._2(), model, current, maxLength, local);
-            }
-          });
-          List<Tuple2<String, Long>> pairs = new ArrayList<>(local.size());
-          local.forEach((c, n) -> pairs.add(new Tuple2<>(c, n)));
-          return pairs.iterator();
-        }).combineByKey(n -> n, Long::sum, Long::sum, partitioner, false, null)
+        JavaRDD<CandidateCounter> candidates = merged(learnable.map(t -> t.candidates(vocabB.value(), maxLength)), parts)
             .persist(StorageLevel.MEMORY_AND_DISK());
-        long roundStarted = System.nanoTime();
-        long distinct = candidates.count();
-        long floor = candidateFloor(candidates, (long) CANDIDATES_PER_SLOT * p.vocabSize(), p.minFrequency());
-        Map<String, Long> kept = new HashMap<>(candidates.filter(c -> c._2() >= floor).collectAsMap());
-        candidates.unpersist();
+        long[] histogram = candidates.map(CandidateCounter::histogram).reduce(VocabJob::sum);
+        long distinct = Arrays.stream(histogram).sum();
+        long floor = CandidateCounter.floor(histogram, (long) CANDIDATES_PER_SLOT * p.vocabSize(), p.minFrequency());
+        Map<String, Long> kept = collect(candidates, floor);
+        vocabB.unpersist();
         List<String> selected = WordPieceLearner.selectForSize(new WordPieceLearner.Candidates(kept, maxLength), p.vocabSize(), fixedSet, p.minFrequency());
         vocab = WordPieceLearner.vocabulary(fixed, selected, kept);
-        vocabB.unpersist();
         long ms = (System.nanoTime() - roundStarted) / 1_000_000;
         LOG.info("round {}: {} distinct candidates, {} from count {} to the driver, {} tokens, {} ms", round + 1, distinct,
             kept.size(), floor, vocab.size(), ms);
         rounds.add(Map.of("distinct_candidates", distinct, "candidates", kept.size(), "floor", floor, "tokens", vocab.size(), "ms", ms));
       }
+      List<Map<String, Object>> refinements = new ArrayList<>();
+      for (int round = 0; round < p.refinements(); round++) {
+        long roundStarted = System.nanoTime();
+        Broadcast<WordPieceRefiner> refinerB = jsc.broadcast(new WordPieceRefiner(vocab, p.maxTokenLength()));
+        int size = vocab.size();
+        JavaRDD<WordPieceRefiner.Estimates> estimates = learnable.map(t -> t.refinement(refinerB.value(), size))
+            .persist(StorageLevel.MEMORY_AND_DISK());
+        long[] losses = estimates.map(e -> e.losses).reduce(VocabJob::sum);
+        JavaRDD<CandidateCounter> gains = merged(estimates.map(e -> e.gains), parts).persist(StorageLevel.MEMORY_AND_DISK());
+        int maxSwaps = WordPieceRefiner.maxSwaps(round, p.vocabSize());
+        long floor = CandidateCounter.floor(gains.map(CandidateCounter::histogram).reduce(VocabJob::sum),
+            (long) CANDIDATES_PER_SLOT * maxSwaps, p.minFrequency());
+        Map<String, Long> best = collect(gains, floor);
+        gains.unpersist();
+        estimates.unpersist();
+        refinerB.unpersist();
+        Set<String> before = Set.copyOf(vocab);
+        vocab = WordPieceRefiner.refined(fixed, vocab, best, losses, maxSwaps, p.minFrequency());
+        long swapped = vocab.stream().filter(t -> !before.contains(t)).count();
+        long ms = (System.nanoTime() - roundStarted) / 1_000_000;
+        LOG.info("refinement {}: {} tokens swapped (at most {}), {} ms", round + 1, swapped, maxSwaps, ms);
+        refinements.add(Map.of("swapped", swapped, "at_most", maxSwaps, "ms", ms));
+      }
+      learnable.unpersist();
 
       WordPieceTokenizer tokenizer = new WordPieceTokenizer(vocab, normalizer, pre);
       Broadcast<WordPieceTokenizer> tokB = jsc.broadcast(tokenizer);
-      long covered = words.filter(w -> {
-        int[] ids = tokB.value().encode(w._1());
-        return !(ids.length == 1 && ids[0] == tokB.value().unkId());
-      }).values().fold(0L, Long::sum);
+      long covered = words.map(t -> t.covered(tokB.value())).reduce(Long::sum);
       words.unpersist();
 
       Tokenizers.write(jsc.hadoopConfiguration(), out.dir(), tokenizer);
@@ -126,9 +132,10 @@ final class VocabJob {
       report.put("corpus_words", corpusWords);
       report.put("distinct_words", distinctWords);
       report.put("alphabet", alphabet.size());
-      report.put("characters_seen", chars.size());
+      report.put("characters_seen", summary.chars().size());
       report.put("coverage", (double) covered / corpusWords);
       report.put("rounds", rounds);
+      report.put("refinements", refinements);
       report.put("seconds", Math.round((System.nanoTime() - started) / 1e7) / 100.0);
       report.put("config", s.section());
       report.put("summary", String.format(Locale.ROOT, "%d tokens from %d words (%d distinct), coverage %.4f",
@@ -147,18 +154,49 @@ final class VocabJob {
   }
 
   /**
-   * The lowest count worth collecting: the count above which at most {@code limit} candidates lie, from a
-   * histogram computed on the executors (exact below 1024, by powers of two above), never below minFrequency.
+   * Per-partition counters summed by key across partitions: each is cut into one byte array per target partition
+   * and the arrays are shuffled, so a shuffle moves a few arrays per task rather than a record per key.
    */
-  static long candidateFloor(JavaPairRDD<String, Long> candidates, long limit, long minFrequency) {
-    Map<Long, Long> histogram = new TreeMap<>(candidates.values().map(c -> c < 1024 ? c : 1024L << (63 - Long.numberOfLeadingZeros(c / 1024))).countByValue());
-    long above = 0;
-    long floor = Long.MAX_VALUE;
-    for (Map.Entry<Long, Long> bucket : ((TreeMap<Long, Long>) histogram).descendingMap().entrySet()) {
-      if (above + bucket.getValue() > limit) break;
-      above += bucket.getValue();
-      floor = bucket.getKey();
+  static JavaRDD<CandidateCounter> merged(JavaRDD<CandidateCounter> counters, int parts) {
+    return counters.flatMapToPair(c -> {
+      byte[][] encoded = c.encode(parts, 1);
+      List<Tuple2<Integer, byte[]>> out = new ArrayList<>(parts);
+      for (int i = 0; i < parts; i++) out.add(new Tuple2<>(i, encoded[i]));
+      return out.iterator();
+    }).partitionBy(new HashPartitioner(parts)).mapPartitions(it -> {
+      CandidateCounter sum = new CandidateCounter();
+      it.forEachRemaining(part -> sum.merge(part._2()));
+      return List.of(sum).iterator();
+    });
+  }
+
+  /** The keys counted at least floor times, collected to the driver (one byte array per partition). */
+  private static Map<String, Long> collect(JavaRDD<CandidateCounter> counters, long floor) {
+    CandidateCounter frequent = new CandidateCounter();
+    counters.map(c -> c.encode(1, floor)[0]).collect().forEach(frequent::merge);
+    Map<String, Long> out = new HashMap<>(frequent.size() * 2);
+    frequent.forEach(out::put);
+    return out;
+  }
+
+  private static long[] sum(long[] a, long[] b) {
+    long[] out = a.clone();
+    for (int i = 0; i < b.length; i++) out[i] += b[i];
+    return out;
+  }
+
+  /** What the word table's partitions tell the driver: totals and the characters, never the words. */
+  record Summary(long words, long distinct, Map<Integer, Long> chars, Set<String> continuing) implements Serializable {
+    static Summary of(WordTable t) {
+      return new Summary(t.total(), t.size(), t.characters(), t.continuingChars());
     }
-    return Math.max(Math.max(1, minFrequency), floor == Long.MAX_VALUE ? 1 : floor);
+
+    Summary plus(Summary o) {
+      Map<Integer, Long> c = new HashMap<>(chars);
+      o.chars.forEach((k, v) -> c.merge(k, v, Long::sum));
+      Set<String> cont = new TreeSet<>(continuing);
+      cont.addAll(o.continuing);
+      return new Summary(words + o.words, distinct + o.distinct, c, cont);
+    }
   }
 }

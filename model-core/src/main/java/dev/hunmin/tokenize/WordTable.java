@@ -1,0 +1,108 @@
+package dev.hunmin.tokenize;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Distinct words with their counts, as two arrays: one Spark partition's share of the corpus word table (each word
+ * in exactly one partition), which every learner round reads again, so it is kept compact and iterated without
+ * per-record overhead.
+ */
+public final class WordTable implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final String[] words;
+  private final long[] counts;
+
+  public WordTable(String[] words, long[] counts) {
+    this.words = words;
+    this.counts = counts;
+  }
+
+  /** The words a counter holds (counted with {@link CandidateCounter#add(String, long)}). */
+  public static WordTable of(CandidateCounter counter) {
+    String[] words = new String[counter.size()];
+    long[] counts = new long[counter.size()];
+    int[] i = {0};
+    counter.forEach((w, n) -> {
+      words[i[0]] = w;
+      counts[i[0]++] = n;
+    });
+    return new WordTable(words, counts);
+  }
+
+  public int size() {
+    return words.length;
+  }
+
+  public long total() {
+    long n = 0;
+    for (long c : counts) n += c;
+    return n;
+  }
+
+  /** The words the learner can use: short enough to tokenize, every character in the alphabet. */
+  public WordTable learnable(Set<String> alphabet) {
+    List<Integer> keep = new ArrayList<>();
+    for (int i = 0; i < words.length; i++) {
+      if (words[i].length() <= WordPieceTokenizer.MAX_INPUT_CHARS_PER_WORD && WordPieceLearner.coveredBy(words[i], alphabet)) keep.add(i);
+    }
+    if (keep.size() == words.length) return this;
+    String[] w = new String[keep.size()];
+    long[] c = new long[keep.size()];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = words[keep.get(i)];
+      c[i] = counts[keep.get(i)];
+    }
+    return new WordTable(w, c);
+  }
+
+  /** Each character (code point) with how often it occurs, words weighted by count. */
+  public Map<Integer, Long> characters() {
+    Map<Integer, Long> chars = new HashMap<>();
+    for (int i = 0; i < words.length; i++) {
+      long n = counts[i];
+      words[i].codePoints().forEach(cp -> chars.merge(cp, n, Long::sum));
+    }
+    return chars;
+  }
+
+  /** The characters that occur after a word's first one (those need a ## form). */
+  public Set<String> continuingChars() {
+    Set<String> out = new TreeSet<>();
+    for (String w : words) WordPieceLearner.continuingChars(w, out::add);
+    return out;
+  }
+
+  /** One learner round's candidate counts over these words (see {@link WordPieceLearner#countCandidates}). */
+  public CandidateCounter candidates(List<String> currentVocab, int maxTokenLength) {
+    FastWordPiece model = currentVocab == null ? null : WordPieceLearner.model(currentVocab);
+    CandidateCounter counter = new CandidateCounter();
+    for (int i = 0; i < words.length; i++) {
+      WordPieceLearner.countCandidates(words[i], counts[i], model, currentVocab, maxTokenLength, counter);
+    }
+    return counter;
+  }
+
+  /** One refinement round's estimates over these words (see {@link WordPieceRefiner#measure}). */
+  public WordPieceRefiner.Estimates refinement(WordPieceRefiner refiner, int vocabSize) {
+    WordPieceRefiner.Estimates e = refiner.estimates(vocabSize);
+    for (int i = 0; i < words.length; i++) refiner.measure(words[i], counts[i], e);
+    return e;
+  }
+
+  /** How many word occurrences the tokenizer does not turn into [UNK] alone. */
+  public long covered(WordPieceTokenizer tokenizer) {
+    long n = 0;
+    for (int i = 0; i < words.length; i++) {
+      int[] ids = tokenizer.encode(words[i]);
+      if (!(ids.length == 1 && ids[0] == tokenizer.unkId())) n += counts[i];
+    }
+    return n;
+  }
+}
