@@ -7,12 +7,11 @@ import dev.hunmin.collective.RingAllReduce;
 import dev.hunmin.model.Bert;
 import dev.hunmin.model.BertConfig;
 import dev.hunmin.train.GradientSync;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,25 +89,25 @@ public class AllReduce {
     }
   }
 
+  /** One TCP stream over loopback, direct buffers on both ends: the most the transport gives. */
   private static double loopback(long bytes) throws Exception {
-    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+    try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
       ExecutorService pool = Executors.newSingleThreadExecutor();
       Future<?> writer = pool.submit(() -> {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
-          s.setSendBufferSize(4 << 20);
-          OutputStream out = s.getOutputStream();
-          byte[] chunk = new byte[1 << 20];
-          for (long sent = 0; sent < bytes; sent += chunk.length) out.write(chunk, 0, (int) Math.min(chunk.length, bytes - sent));
+        try (SocketChannel s = SocketChannel.open(server.getLocalAddress())) {
+          ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 20);
+          for (long sent = 0; sent < bytes; ) {
+            chunk.clear().limit((int) Math.min(chunk.capacity(), bytes - sent));
+            while (chunk.hasRemaining()) sent += s.write(chunk);
+          }
         }
         return null;
       });
-      try (Socket s = server.accept()) {
-        s.setReceiveBufferSize(4 << 20);
-        InputStream in = s.getInputStream();
-        byte[] chunk = new byte[1 << 20];
+      try (SocketChannel s = server.accept()) {
+        ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 20);
         long start = System.nanoTime();
         long read = 0;
-        for (int r; read < bytes && (r = in.read(chunk)) > 0; ) read += r;
+        for (int r; read < bytes && (r = s.read(chunk.clear())) > 0; ) read += r;
         double seconds = (System.nanoTime() - start) / 1e9;
         writer.get();
         pool.shutdown();
@@ -118,12 +117,12 @@ public class AllReduce {
   }
 
   private static <T> List<T> ring(int n, boolean bf16, Function<Collective, T> body) throws Exception {
-    List<ServerSocket> servers = new ArrayList<>();
+    List<ServerSocketChannel> servers = new ArrayList<>();
     List<InetSocketAddress> peers = new ArrayList<>();
     for (int r = 0; r < n; r++) {
-      ServerSocket s = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
+      ServerSocketChannel s = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
       servers.add(s);
-      peers.add(new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort()));
+      peers.add((InetSocketAddress) s.getLocalAddress());
     }
     ExecutorService pool = Executors.newFixedThreadPool(n);
     List<Future<T>> futures = new ArrayList<>();
@@ -138,7 +137,7 @@ public class AllReduce {
     List<T> out = new ArrayList<>();
     for (Future<T> f : futures) out.add(f.get());
     pool.shutdown();
-    for (ServerSocket s : servers) s.close();
+    for (ServerSocketChannel s : servers) s.close();
     return out;
   }
 }

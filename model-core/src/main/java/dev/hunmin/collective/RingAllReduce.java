@@ -1,19 +1,17 @@
 package dev.hunmin.collective;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -47,88 +45,123 @@ public final class RingAllReduce implements Collective {
   private final int size;
   private final Options options;
   private final List<InetSocketAddress> peers;
-  private final Socket toNext;
-  private final Socket fromPrevious;
-  private final OutputStream out;
-  private final InputStream in;
+  private final SocketChannel toNext;
+  private final SocketChannel fromPrevious;
+  private final Selector writable;
+  private final Selector readable;
   private final ExecutorService sender;
-  private final byte[] sendBytes;
-  private final byte[] receiveBytes;
+  private final ByteBuffer sendBytes;
+  private final ByteBuffer receiveBytes;
+  private final float[] received;
+  private final short[] sendHalves;
+  private final short[] receiveHalves;
 
-  private RingAllReduce(int rank, List<InetSocketAddress> peers, Options options, Socket toNext, Socket fromPrevious)
-      throws IOException {
+  private RingAllReduce(int rank, List<InetSocketAddress> peers, Options options, SocketChannel toNext,
+      SocketChannel fromPrevious) throws IOException {
     this.rank = rank;
     this.size = peers.size();
     this.options = options;
     this.peers = peers;
     this.toNext = toNext;
     this.fromPrevious = fromPrevious;
-    this.out = toNext == null ? null : toNext.getOutputStream();
-    this.in = fromPrevious == null ? null : fromPrevious.getInputStream();
+    this.writable = toNext == null ? null : selector(toNext, SelectionKey.OP_WRITE);
+    this.readable = fromPrevious == null ? null : selector(fromPrevious, SelectionKey.OP_READ);
     this.sender = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "ring-allreduce-send-" + rank);
       t.setDaemon(true);
       return t;
     });
-    this.sendBytes = new byte[CHUNK * 4];
-    this.receiveBytes = new byte[CHUNK * 4];
+    // direct buffers: the kernel copies straight from and to them, with no intermediate heap copy
+    this.sendBytes = ByteBuffer.allocateDirect(CHUNK * 4).order(ByteOrder.LITTLE_ENDIAN);
+    this.receiveBytes = ByteBuffer.allocateDirect(CHUNK * 4).order(ByteOrder.LITTLE_ENDIAN);
+    this.received = new float[CHUNK];
+    this.sendHalves = new short[options.bf16() ? CHUNK : 0];
+    this.receiveHalves = new short[options.bf16() ? CHUNK : 0];
   }
 
   /**
    * Joins the ring as replica {@code rank} of {@code peers.size()}: connects to the next replica's address and
    * accepts the previous one's connection on {@code listening} (already bound, its address being peers[rank]).
    */
-  public static RingAllReduce connect(int rank, ServerSocket listening, List<InetSocketAddress> peers, Options options) {
+  public static RingAllReduce connect(int rank, ServerSocketChannel listening, List<InetSocketAddress> peers, Options options) {
     int n = peers.size();
     if (rank < 0 || rank >= n) throw new IllegalArgumentException("rank " + rank + " of " + n);
     try {
       if (n == 1) return new RingAllReduce(rank, peers, options, null, null);
-      int timeout = (int) options.timeout().toMillis();
-      Socket next = connectWithRetry(peers.get((rank + 1) % n), timeout);
-      new DataOutputStream(next.getOutputStream()).writeInt(rank);
-      listening.setSoTimeout(timeout);
-      Socket previous;
-      try {
-        previous = listening.accept();
-      } catch (SocketTimeoutException e) {
+      long timeout = options.timeout().toMillis();
+      SocketChannel next = connectWithRetry(peers.get((rank + 1) % n), timeout);
+      SocketChannel previous = accept(listening, timeout);
+      if (previous == null) {
         next.close();
         throw new IOException("replica " + rank + ": replica " + (rank + n - 1) % n + " did not connect within " + options.timeout());
       }
-      configure(previous, timeout);
-      int from = new DataInputStream(previous.getInputStream()).readInt();
-      if (from != (rank + n - 1) % n) throw new IOException("replica " + rank + " expected replica " + (rank + n - 1) % n + ", got " + from);
-      return new RingAllReduce(rank, peers, options, next, previous);
+      RingAllReduce ring = new RingAllReduce(rank, peers, options, next, previous);
+      ring.handshake();
+      return ring;
     } catch (IOException e) {
       throw new UncheckedIOException("ring allreduce: " + e.getMessage(), e);
     }
   }
 
-  private static Socket connectWithRetry(InetSocketAddress address, int timeout) throws IOException {
+  private static SocketChannel connectWithRetry(InetSocketAddress address, long timeout) throws IOException {
     long deadline = System.currentTimeMillis() + timeout;
     while (true) {
-      Socket s = new Socket();
+      SocketChannel s = SocketChannel.open();
       try {
-        s.connect(address, timeout);
-        configure(s, timeout);
-        return s;
+        s.socket().connect(address, (int) timeout);
+        return configure(s);
       } catch (IOException e) {
         s.close();
         if (System.currentTimeMillis() > deadline) throw new IOException("cannot connect to " + address + ": " + e.getMessage(), e);
-        try {
-          Thread.sleep(100);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          throw new IOException("interrupted while connecting to " + address, ie);
-        }
+        pause();
       }
     }
   }
 
-  private static void configure(Socket s, int timeout) throws IOException {
-    s.setTcpNoDelay(true);
-    s.setSoTimeout(timeout);
-    s.setSendBufferSize(4 << 20);
-    s.setReceiveBufferSize(4 << 20);
+  /** The previous replica's connection, or null when none came within the timeout. */
+  private static SocketChannel accept(ServerSocketChannel listening, long timeout) throws IOException {
+    listening.configureBlocking(false);
+    long deadline = System.currentTimeMillis() + timeout;
+    while (System.currentTimeMillis() < deadline) {
+      SocketChannel s = listening.accept();
+      if (s != null) return configure(s);
+      pause();
+    }
+    return null;
+  }
+
+  private static void pause() throws IOException {
+    try {
+      Thread.sleep(20);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+
+  private static SocketChannel configure(SocketChannel s) throws IOException {
+    s.setOption(StandardSocketOptions.TCP_NODELAY, true);
+    s.setOption(StandardSocketOptions.SO_SNDBUF, 4 << 20);
+    s.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
+    s.configureBlocking(false); // reads and writes wait in a selector, which gives them a timeout
+    return s;
+  }
+
+  private static Selector selector(SocketChannel channel, int operation) throws IOException {
+    Selector selector = Selector.open();
+    channel.register(selector, operation);
+    return selector;
+  }
+
+  /** Each replica tells the next its rank, so a miswired ring fails at once. */
+  private void handshake() throws IOException {
+    sendBytes.clear();
+    sendBytes.putInt(0, rank).limit(4);
+    writeFully(sendBytes);
+    receiveBytes.clear().limit(4);
+    readFully(receiveBytes);
+    int from = receiveBytes.getInt(0);
+    if (from != (rank + size - 1) % size) throw new IOException("replica " + rank + " expected replica " + (rank + size - 1) % size + ", got " + from);
   }
 
   @Override
@@ -198,56 +231,70 @@ public final class RingAllReduce implements Collective {
 
   private void send(float[] data, int from, int n, boolean bf16) {
     try {
-      int bytes = encode(data, from, n, bf16, sendBytes);
-      out.write(sendBytes, 0, bytes);
-      out.flush();
+      encode(data, from, n, bf16);
+      writeFully(sendBytes);
+    } catch (SocketTimeoutException e) {
+      throw failure("replica " + (rank + 1) % size + " at " + peers.get((rank + 1) % size) + " took nothing for " + options.timeout(), e);
     } catch (IOException e) {
       throw failure("sending to replica " + (rank + 1) % size + " at " + peers.get((rank + 1) % size), e);
     }
   }
 
   private void receive(float[] data, int from, int n, boolean add, boolean bf16) {
-    int bytes = n * (bf16 ? 2 : 4);
     try {
-      readFully(receiveBytes, bytes);
+      receiveBytes.clear().limit(n * (bf16 ? 2 : 4));
+      readFully(receiveBytes);
     } catch (SocketTimeoutException e) {
       throw failure("no data from replica " + previous() + " within " + options.timeout(), e);
     } catch (IOException e) {
       throw failure("receiving from replica " + previous(), e);
     }
-    ByteBuffer buffer = ByteBuffer.wrap(receiveBytes, 0, bytes).order(ByteOrder.LITTLE_ENDIAN);
+    receiveBytes.flip();
     if (bf16) {
+      receiveBytes.asShortBuffer().get(receiveHalves, 0, n);
       for (int i = 0; i < n; i++) {
-        float v = Float.intBitsToFloat((buffer.getShort(2 * i) & 0xffff) << 16);
+        float v = Float.intBitsToFloat((receiveHalves[i] & 0xffff) << 16);
         data[from + i] = add ? data[from + i] + v : v;
       }
+    } else if (add) {
+      receiveBytes.asFloatBuffer().get(received, 0, n);
+      for (int i = 0; i < n; i++) data[from + i] += received[i];
     } else {
-      FloatBuffer floats = buffer.asFloatBuffer();
-      if (add) {
-        for (int i = 0; i < n; i++) data[from + i] += floats.get(i);
-      } else {
-        floats.get(data, from, n);
-      }
+      receiveBytes.asFloatBuffer().get(data, from, n);
     }
   }
 
-  private void readFully(byte[] into, int bytes) throws IOException {
-    int read = 0;
-    while (read < bytes) {
-      int r = in.read(into, read, bytes - read);
+  private void readFully(ByteBuffer into) throws IOException {
+    while (into.hasRemaining()) {
+      int r = fromPrevious.read(into);
       if (r < 0) throw new EOFException("replica " + previous() + " closed the connection");
-      read += r;
+      if (r == 0) await(readable);
     }
   }
 
-  private static int encode(float[] data, int from, int n, boolean bf16, byte[] into) {
-    ByteBuffer buffer = ByteBuffer.wrap(into).order(ByteOrder.LITTLE_ENDIAN);
-    if (!bf16) {
-      buffer.asFloatBuffer().put(data, from, n);
-      return n * 4;
+  private void writeFully(ByteBuffer from) throws IOException {
+    while (from.hasRemaining()) {
+      if (toNext.write(from) == 0) await(writable);
     }
-    for (int i = 0; i < n; i++) buffer.putShort(2 * i, (short) (bf16Bits(data[from + i]) >>> 16));
-    return n * 2;
+  }
+
+  /** Waits until the channel can go on; silence for the whole timeout is a failure, not a hang. */
+  private void await(Selector selector) throws IOException {
+    if (selector.select(options.timeout().toMillis()) == 0) throw new SocketTimeoutException("timed out");
+    selector.selectedKeys().clear();
+  }
+
+  /** The values, as float32 or bfloat16 (little-endian), into the send buffer, ready to write. */
+  private void encode(float[] data, int from, int n, boolean bf16) {
+    sendBytes.clear();
+    if (bf16) {
+      for (int i = 0; i < n; i++) sendHalves[i] = (short) (bf16Bits(data[from + i]) >>> 16);
+      sendBytes.asShortBuffer().put(sendHalves, 0, n);
+      sendBytes.limit(n * 2);
+    } else {
+      sendBytes.asFloatBuffer().put(data, from, n);
+      sendBytes.limit(n * 4);
+    }
   }
 
   /** The float's bits rounded to the nearest bfloat16 (ties to even), in the upper half; NaN stays NaN. */
@@ -276,9 +323,9 @@ public final class RingAllReduce implements Collective {
   @Override
   public void close() {
     sender.shutdownNow();
-    for (Socket s : new Socket[] {toNext, fromPrevious}) {
+    for (java.io.Closeable c : new java.io.Closeable[] {writable, readable, toNext, fromPrevious}) {
       try {
-        if (s != null) s.close();
+        if (c != null) c.close();
       } catch (IOException ignored) {
         // closing: nothing left to report
       }

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
+import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,12 +20,12 @@ public final class Ring {
 
   /** Runs body on every replica and returns their results by rank. */
   public static <T> List<T> run(int n, RingAllReduce.Options options, Function<Collective, T> body) throws Exception {
-    List<ServerSocket> servers = new ArrayList<>();
+    List<ServerSocketChannel> servers = new ArrayList<>();
     List<InetSocketAddress> peers = new ArrayList<>();
     for (int r = 0; r < n; r++) {
-      ServerSocket s = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
+      ServerSocketChannel s = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
       servers.add(s);
-      peers.add(new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort()));
+      peers.add((InetSocketAddress) s.getLocalAddress());
     }
     ExecutorService pool = Executors.newFixedThreadPool(n);
     try {
@@ -53,7 +53,7 @@ public final class Ring {
       return out;
     } finally {
       pool.shutdownNow();
-      for (ServerSocket s : servers) close(s);
+      for (ServerSocketChannel s : servers) close(s);
     }
   }
 
@@ -61,7 +61,7 @@ public final class Ring {
     return new RingAllReduce.Options(Duration.ofSeconds(30), bf16);
   }
 
-  private static void close(ServerSocket s) {
+  private static void close(ServerSocketChannel s) {
     try {
       s.close();
     } catch (IOException e) {

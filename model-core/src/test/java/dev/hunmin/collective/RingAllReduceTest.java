@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
+import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -98,11 +98,9 @@ class RingAllReduceTest {
 
   @Test
   void aReplicaThatNeverJoinsFailsTheOthersWithinTheTimeout() throws Exception {
-    try (ServerSocket mine = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
-        ServerSocket absent = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
-      List<InetSocketAddress> peers = List.of(
-          new InetSocketAddress(InetAddress.getLoopbackAddress(), mine.getLocalPort()),
-          new InetSocketAddress(InetAddress.getLoopbackAddress(), absent.getLocalPort()));
+    try (ServerSocketChannel mine = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        ServerSocketChannel absent = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+      List<InetSocketAddress> peers = List.of((InetSocketAddress) mine.getLocalAddress(), (InetSocketAddress) absent.getLocalAddress());
       long started = System.nanoTime();
       // the absent replica's socket accepts the connection (its backlog) but never connects back
       UncheckedIOException e = assertThrows(UncheckedIOException.class,

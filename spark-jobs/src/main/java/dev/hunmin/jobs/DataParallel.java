@@ -8,7 +8,7 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
+import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,9 +68,9 @@ final class DataParallel {
     public Iterator<PretrainReplica.Outcome> apply(Iterator<Integer> ranks) {
       BarrierTaskContext ctx = BarrierTaskContext.get();
       int rank = ctx.partitionId();
-      try (ServerSocket listening = new ServerSocket(0)) {
+      try (ServerSocketChannel listening = ServerSocketChannel.open().bind(new InetSocketAddress(0))) {
         String host = host(ctx.getTaskInfos()[rank].address());
-        String[] addresses = ctx.allGather(host + ":" + listening.getLocalPort());
+        String[] addresses = ctx.allGather(host + ":" + ((InetSocketAddress) listening.getLocalAddress()).getPort());
         List<InetSocketAddress> peers = new ArrayList<>();
         for (String a : addresses) {
           int colon = a.lastIndexOf(':');
