@@ -39,10 +39,30 @@ public final class KoreanSentenceSplitter implements Serializable {
   private static final int MAX_QUOTE_CHARS = 200;
 
   private final boolean morphology;
+  private final boolean learned;
   private transient NoriAnalyzer nori;
+  private transient SentenceBoundaryModel model;
 
+  /** With {@code morphology}, the learned boundary classifier decides on endings without punctuation. */
   public KoreanSentenceSplitter(boolean morphology) {
+    this(morphology, true);
+  }
+
+  /**
+   * @param morphology find boundaries after sentence-final endings without punctuation (Nori), not only after
+   *     terminal punctuation
+   * @param learned with morphology: decide on each ending with the bundled classifier ({@link
+   *     SentenceBoundaryModel}) rather than with the hand-written rules
+   */
+  public KoreanSentenceSplitter(boolean morphology, boolean learned) {
     this.morphology = morphology;
+    this.learned = learned;
+  }
+
+  /** A splitter that decides with the given model (training and evaluation of new weights). */
+  KoreanSentenceSplitter(SentenceBoundaryModel model) {
+    this(true, true);
+    this.model = model;
   }
 
   public List<String> split(String paragraph) {
@@ -54,7 +74,8 @@ public final class KoreanSentenceSplitter implements Serializable {
     List<NoriAnalyzer.Morpheme> morphemes = morphology ? nori().analyze(s) : List.of();
     TreeSet<Integer> cuts = new TreeSet<>();
     punctuationBoundaries(s, inside, morphemes, cuts);
-    if (morphology) endingBoundaries(s, inside, morphemes, cuts);
+    if (morphology && learned) learnedBoundaries(s, inside, morphemes, cuts);
+    else if (morphology) endingBoundaries(s, inside, morphemes, cuts);
     int start = 0;
     for (int cut : cuts) {
       addTrimmed(out, s, start, cut);
@@ -279,6 +300,171 @@ public final class KoreanSentenceSplitter implements Serializable {
     return null;
   }
 
+  // ---- learned boundaries ------------------------------------------------------------------------------------
+
+  /** A place the classifier decides on: the offset where the sentence would end, and what it sees there. */
+  record Candidate(int cut, List<String> features) {}
+
+  /** A paragraph as training sees it: the boundaries punctuation gives, and the candidates for the classifier. */
+  record Analysis(Set<Integer> punctuationCuts, List<Candidate> candidates) {}
+
+  private void learnedBoundaries(String s, boolean[] inside, List<NoriAnalyzer.Morpheme> morphemes, TreeSet<Integer> cuts) {
+    SentenceBoundaryModel m = model();
+    List<Integer> found = new ArrayList<>();
+    forEachCandidate(s, inside, morphemes, cuts, (cut, features) -> {
+      if (m.isBoundary(features)) found.add(cut);
+    });
+    cuts.addAll(found); // after the loop: the features see only the punctuation cuts, as in training
+  }
+
+  /** Every candidate in a paragraph, as the classifier sees it; for training. */
+  Analysis analyze(String s) {
+    boolean[] inside = insideQuotes(s);
+    List<NoriAnalyzer.Morpheme> morphemes = nori().analyze(s);
+    TreeSet<Integer> cuts = new TreeSet<>();
+    punctuationBoundaries(s, inside, morphemes, cuts);
+    List<Candidate> out = new ArrayList<>();
+    forEachCandidate(s, inside, morphemes, cuts, (cut, features) -> out.add(new Candidate(cut, List.copyOf(features))));
+    return new Analysis(cuts, out);
+  }
+
+  private interface CandidateSink {
+    void accept(int cut, List<String> features);
+  }
+
+  /**
+   * Candidates are the ends of tokens whose last morpheme is an ending (Nori's E), outside quotes, followed by
+   * more text and not by punctuation (punctuation decides there). Trailing laughter (ㅋㅋ) stays with the ending.
+   */
+  private static void forEachCandidate(String s, boolean[] inside, List<NoriAnalyzer.Morpheme> morphemes,
+      TreeSet<Integer> cuts, CandidateSink sink) {
+    int n = s.length();
+    int[] word = wordIndex(s);
+    List<String> features = new ArrayList<>(24);
+    for (int i = 0; i < morphemes.size(); i++) {
+      NoriAnalyzer.Morpheme m = morphemes.get(i);
+      if (m.right() != POS.Tag.E || inside[m.end() - 1]) continue;
+      int e = m.end();
+      while (e < n && TRAILERS.indexOf(s.charAt(e)) >= 0) e++;
+      if (e >= n || cuts.contains(e) || !opensNextWord(s.charAt(e))) continue;
+      int next = e;
+      while (next < n && Character.isWhitespace(s.charAt(next))) next++;
+      if (next >= n || inside[next]) continue;
+      features.clear();
+      features(s, inside, morphemes, i, e, next, word, cuts, features);
+      sink.accept(e, features);
+    }
+  }
+
+  /** White space or the start of a word: what may follow a sentence end that no punctuation marks. */
+  private static boolean opensNextWord(char c) {
+    return Character.isWhitespace(c) || Character.isLetterOrDigit(c) || OPENERS.indexOf(c) >= 0;
+  }
+
+  /** For each character, the number of white-space-separated words that start before it. */
+  private static int[] wordIndex(String s) {
+    int[] index = new int[s.length() + 1];
+    int words = 0;
+    boolean inWord = false;
+    for (int i = 0; i < s.length(); i++) {
+      boolean space = Character.isWhitespace(s.charAt(i));
+      if (!space && !inWord) words++;
+      inWord = !space;
+      index[i] = words;
+    }
+    index[s.length()] = words;
+    return index;
+  }
+
+  /**
+   * What the classifier sees at the end {@code e} of the ending token {@code i}: the ending and what precedes it
+   * inside the word, the word itself, whether a space follows, the next word's first morphemes, the verdict of the
+   * hand-written rules, and how many words lie between it and the nearest punctuation boundary or paragraph edge.
+   */
+  private static void features(String s, boolean[] inside, List<NoriAnalyzer.Morpheme> morphemes, int i, int e,
+      int next, int[] word, TreeSet<Integer> cuts, List<String> f) {
+    NoriAnalyzer.Morpheme m = morphemes.get(i);
+    String ending = canonicalJamo(m.ending());
+    String gap = next > e ? "S" : "G";
+    int j = tokenAtOrAfter(morphemes, next);
+    NoriAnalyzer.Morpheme following = j < morphemes.size() ? morphemes.get(j) : null;
+    String nextPos = following == null ? "$" : following.left().name();
+    String nextToken = following == null ? "$" : s.substring(following.start(), following.end());
+    String nextForm = following == null || following.firstForm() == null ? nextToken : following.firstForm();
+    String afterNextPos = j + 1 < morphemes.size() ? morphemes.get(j + 1).left().name() : "$";
+    String before = m.beforeLast() != null ? m.beforeLast().name() : i > 0 ? morphemes.get(i - 1).right().name() : "^";
+    String w = wordBefore(s, m.end());
+    int finality = finality(m.ending());
+    boolean ruleCut = finality > 0 && endingCut(s, inside, morphemes, m, finality) >= 0;
+    Integer previousCut = cuts.lower(e);
+    Integer nextCut = cuts.higher(e);
+    f.add("b");
+    f.add("e=" + ending);
+    f.add("eg=" + ending + "|" + gap);
+    f.add("pe=" + before + "|" + ending);
+    f.add("t=" + s.substring(m.start(), m.end()));
+    f.add("w=" + w);
+    f.add("ws=" + w.substring(Math.max(0, w.length() - 2)));
+    f.add("wl=" + Math.min(w.length(), 6));
+    f.add("l=" + m.left());
+    f.add("g=" + gap);
+    if (e > m.end()) f.add("trail");
+    f.add("n=" + nextPos + "|" + gap);
+    f.add("en=" + ending + "|" + nextPos);
+    f.add("nf=" + nextForm);
+    f.add("nt=" + nextToken);
+    f.add("enf=" + ending + "|" + nextForm);
+    f.add("nn=" + nextPos + "|" + afterNextPos);
+    f.add("nc=" + charClass(s.charAt(next)));
+    f.add("rule=" + finality + (ruleCut ? "c" : "n"));
+    String closing = closingEnding(morphemes, j, nextCut == null ? s.length() : nextCut);
+    f.add("close=" + closing);
+    f.add("eclose=" + ending + "|" + closing);
+    f.add("d0=" + bucket(word[e - 1] - (previousCut == null ? 0 : word[previousCut - 1])));
+    f.add("d1=" + bucket(word[(nextCut == null ? s.length() : nextCut) - 1] - word[next] + 1));
+  }
+
+  /**
+   * The last ending before the next punctuation boundary, from token {@code from} on: the register of the stretch
+   * (written prose closes with -다, where -어/-아 are connectives; chat closes with -어/-아 themselves).
+   */
+  private static String closingEnding(List<NoriAnalyzer.Morpheme> morphemes, int from, int until) {
+    String last = "-";
+    for (int k = from; k < morphemes.size() && morphemes.get(k).end() <= until; k++) {
+      NoriAnalyzer.Morpheme m = morphemes.get(k);
+      if (m.right() == POS.Tag.E) last = m.ending();
+      else if (m.right() != POS.Tag.SF && m.right() != POS.Tag.SY) last = "-";
+    }
+    return last.equals("-") ? last : canonicalJamo(last);
+  }
+
+  private static int tokenAtOrAfter(List<NoriAnalyzer.Morpheme> morphemes, int offset) {
+    int lo = 0;
+    int hi = morphemes.size();
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (morphemes.get(mid).start() < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private static String charClass(char c) {
+    if (isHangul(c)) return "H";
+    if (isLatin(c)) return "L";
+    if (isAsciiDigit(c)) return "D";
+    if (c >= 'ㄱ' && c <= 'ㅣ') return "J";
+    return "O";
+  }
+
+  /** Word counts coarsened: the first few exactly, then in ranges. */
+  private static String bucket(int words) {
+    if (words <= 4) return String.valueOf(Math.max(words, 0));
+    if (words <= 6) return "5-6";
+    if (words <= 9) return "7-9";
+    return "10+";
+  }
+
   // ---- quotes and brackets -----------------------------------------------------------------------------------
 
   /**
@@ -343,5 +529,10 @@ public final class KoreanSentenceSplitter implements Serializable {
   private NoriAnalyzer nori() {
     if (nori == null) nori = new NoriAnalyzer();
     return nori;
+  }
+
+  private SentenceBoundaryModel model() {
+    if (model == null) model = SentenceBoundaryModel.bundled();
+    return model;
   }
 }
