@@ -186,21 +186,22 @@ public final class KoreanSentenceSplitter implements Serializable {
    * to the final-consonant (jongseong) form; a bare vowel jamo (ㅏ, ㅓ) is the vowel ending itself.
    */
   static String canonicalJamo(String ending) {
-    StringBuilder out = new StringBuilder(ending.length() + 1);
-    for (int i = 0; i < ending.length(); i++) {
-      char c = ending.charAt(i);
-      out.append(switch (c) {
-        case 'ㄴ', 'ᄂ' -> "ᆫ";
-        case 'ㅂ', 'ᄇ' -> "ᆸ";
-        case 'ㄹ', 'ᄅ' -> "ᆯ";
-        case 'ㅁ', 'ᄆ' -> "ᆷ";
-        case 'ㅏ' -> "아";
-        case 'ㅓ' -> "어";
-        case 'ㅔ' -> "에";
-        default -> String.valueOf(c);
-      });
-    }
+    StringBuilder out = new StringBuilder(ending.length());
+    for (int i = 0; i < ending.length(); i++) out.append(canonical(ending.charAt(i)));
     return out.toString();
+  }
+
+  private static char canonical(char c) {
+    return switch (c) {
+      case 'ㄴ', 'ᄂ' -> 'ᆫ';
+      case 'ㅂ', 'ᄇ' -> 'ᆸ';
+      case 'ㄹ', 'ᄅ' -> 'ᆯ';
+      case 'ㅁ', 'ᄆ' -> 'ᆷ';
+      case 'ㅏ' -> '아';
+      case 'ㅓ' -> '어';
+      case 'ㅔ' -> '에';
+      default -> c;
+    };
   }
 
   /** Verbs that serve as postpositions (를 위해, 에 대해, 을 통해): connectives, never sentence ends. */
@@ -311,25 +312,94 @@ public final class KoreanSentenceSplitter implements Serializable {
   private void learnedBoundaries(String s, boolean[] inside, List<NoriAnalyzer.Morpheme> morphemes, TreeSet<Integer> cuts) {
     SentenceBoundaryModel m = model();
     List<Integer> found = new ArrayList<>();
-    forEachCandidate(s, inside, morphemes, cuts, (cut, features) -> {
-      if (m.isBoundary(features)) found.add(cut);
+    forEachCandidate(s, inside, morphemes, cuts, new Features(m, false), (cut, features) -> {
+      if (features.score() > m.threshold()) found.add(cut);
     });
     cuts.addAll(found); // after the loop: the features see only the punctuation cuts, as in training
   }
 
-  /** Every candidate in a paragraph, as the classifier sees it; for training. */
+  /** Every candidate in a paragraph with its features' names, as the classifier sees it; for training. */
   Analysis analyze(String s) {
     boolean[] inside = insideQuotes(s);
     List<NoriAnalyzer.Morpheme> morphemes = nori().analyze(s);
     TreeSet<Integer> cuts = new TreeSet<>();
     punctuationBoundaries(s, inside, morphemes, cuts);
     List<Candidate> out = new ArrayList<>();
-    forEachCandidate(s, inside, morphemes, cuts, (cut, features) -> out.add(new Candidate(cut, List.copyOf(features))));
+    forEachCandidate(s, inside, morphemes, cuts, new Features(null, true),
+        (cut, features) -> out.add(new Candidate(cut, List.copyOf(features.names()))));
     return new Analysis(cuts, out);
   }
 
   private interface CandidateSink {
-    void accept(int cut, List<String> features);
+    void accept(int cut, Features features);
+  }
+
+  /**
+   * A candidate's features, each named by pieces of text appended one after another: scored as they are built
+   * (a hash of the name looks up the weight, no string is made), and with {@code keepNames} also kept as names.
+   */
+  static final class Features {
+    private final SentenceBoundaryModel model;
+    private final boolean keepNames;
+    private final StringBuilder name = new StringBuilder();
+    private final List<String> names = new ArrayList<>();
+    private long hash;
+    private double score;
+
+    Features(SentenceBoundaryModel model, boolean keepNames) {
+      this.model = model;
+      this.keepNames = keepNames;
+    }
+
+    void clear() {
+      names.clear();
+      score = 0;
+    }
+
+    Features begin(String prefix) {
+      hash = SentenceBoundaryModel.FeatureHash.start();
+      if (keepNames) name.setLength(0);
+      return add(prefix);
+    }
+
+    Features add(CharSequence s) {
+      return add(s, 0, s.length());
+    }
+
+    Features add(CharSequence s, int from, int to) {
+      hash = SentenceBoundaryModel.FeatureHash.add(hash, s, from, to);
+      if (keepNames) name.append(s, from, to);
+      return this;
+    }
+
+    Features add(char c) {
+      hash = SentenceBoundaryModel.FeatureHash.add(hash, c);
+      if (keepNames) name.append(c);
+      return this;
+    }
+
+    /** An ending in its canonical jamo form ({@link #canonicalJamo}), without building that string. */
+    Features addEnding(String ending) {
+      for (int i = 0; i < ending.length(); i++) add(canonical(ending.charAt(i)));
+      return this;
+    }
+
+    void end() {
+      if (model != null) score += model.weight(SentenceBoundaryModel.FeatureHash.finish(hash));
+      if (keepNames) names.add(name.toString());
+    }
+
+    void feature(String prefix, CharSequence value) {
+      begin(prefix).add(value).end();
+    }
+
+    double score() {
+      return score;
+    }
+
+    List<String> names() {
+      return names;
+    }
   }
 
   /**
@@ -337,10 +407,9 @@ public final class KoreanSentenceSplitter implements Serializable {
    * more text and not by punctuation (punctuation decides there). Trailing laughter (ㅋㅋ) stays with the ending.
    */
   private static void forEachCandidate(String s, boolean[] inside, List<NoriAnalyzer.Morpheme> morphemes,
-      TreeSet<Integer> cuts, CandidateSink sink) {
+      TreeSet<Integer> cuts, Features features, CandidateSink sink) {
     int n = s.length();
-    int[] word = wordIndex(s);
-    List<String> features = new ArrayList<>(24);
+    int[] word = null;
     for (int i = 0; i < morphemes.size(); i++) {
       NoriAnalyzer.Morpheme m = morphemes.get(i);
       if (m.right() != POS.Tag.E || inside[m.end() - 1]) continue;
@@ -349,7 +418,8 @@ public final class KoreanSentenceSplitter implements Serializable {
       if (e >= n || cuts.contains(e) || !opensNextWord(s.charAt(e))) continue;
       int next = e;
       while (next < n && Character.isWhitespace(s.charAt(next))) next++;
-      if (next >= n || inside[next]) continue;
+      if (next >= n || inside[next] || !opensSentence(s.charAt(next))) continue;
+      if (word == null) word = wordIndex(s);
       features.clear();
       features(s, inside, morphemes, i, e, next, word, cuts, features);
       sink.accept(e, features);
@@ -359,6 +429,11 @@ public final class KoreanSentenceSplitter implements Serializable {
   /** White space or the start of a word: what may follow a sentence end that no punctuation marks. */
   private static boolean opensNextWord(char c) {
     return Character.isWhitespace(c) || Character.isLetterOrDigit(c) || OPENERS.indexOf(c) >= 0;
+  }
+
+  /** A sentence opens with a letter, a digit or an opening mark; after a dash or a colon the sentence goes on. */
+  private static boolean opensSentence(char c) {
+    return Character.isLetterOrDigit(c) || OPENERS.indexOf(c) >= 0;
   }
 
   /** For each character, the number of white-space-separated words that start before it. */
@@ -379,63 +454,76 @@ public final class KoreanSentenceSplitter implements Serializable {
   /**
    * What the classifier sees at the end {@code e} of the ending token {@code i}: the ending and what precedes it
    * inside the word, the word itself, whether a space follows, the next word's first morphemes, the verdict of the
-   * hand-written rules, and how many words lie between it and the nearest punctuation boundary or paragraph edge.
+   * hand-written rules, the ending that closes the stretch (its register), and how many words lie between it and
+   * the nearest punctuation boundary or paragraph edge.
    */
   private static void features(String s, boolean[] inside, List<NoriAnalyzer.Morpheme> morphemes, int i, int e,
-      int next, int[] word, TreeSet<Integer> cuts, List<String> f) {
+      int next, int[] word, TreeSet<Integer> cuts, Features f) {
     NoriAnalyzer.Morpheme m = morphemes.get(i);
-    String ending = canonicalJamo(m.ending());
+    String ending = m.ending();
     String gap = next > e ? "S" : "G";
     int j = tokenAtOrAfter(morphemes, next);
     NoriAnalyzer.Morpheme following = j < morphemes.size() ? morphemes.get(j) : null;
     String nextPos = following == null ? "$" : following.left().name();
-    String nextToken = following == null ? "$" : s.substring(following.start(), following.end());
-    String nextForm = following == null || following.firstForm() == null ? nextToken : following.firstForm();
+    CharSequence nextToken = following == null ? "$" : s.subSequence(following.start(), following.end());
+    CharSequence nextForm = following == null || following.firstForm() == null ? nextToken : following.firstForm();
     String afterNextPos = j + 1 < morphemes.size() ? morphemes.get(j + 1).left().name() : "$";
     String before = m.beforeLast() != null ? m.beforeLast().name() : i > 0 ? morphemes.get(i - 1).right().name() : "^";
-    String w = wordBefore(s, m.end());
-    int finality = finality(m.ending());
+    int wordStart = wordStart(s, m.end());
+    int wordLength = m.end() - wordStart;
+    int finality = finality(ending);
     boolean ruleCut = finality > 0 && endingCut(s, inside, morphemes, m, finality) >= 0;
     Integer previousCut = cuts.lower(e);
     Integer nextCut = cuts.higher(e);
-    f.add("b");
-    f.add("e=" + ending);
-    f.add("eg=" + ending + "|" + gap);
-    f.add("pe=" + before + "|" + ending);
-    f.add("t=" + s.substring(m.start(), m.end()));
-    f.add("w=" + w);
-    f.add("ws=" + w.substring(Math.max(0, w.length() - 2)));
-    f.add("wl=" + Math.min(w.length(), 6));
-    f.add("l=" + m.left());
-    f.add("g=" + gap);
-    if (e > m.end()) f.add("trail");
-    f.add("n=" + nextPos + "|" + gap);
-    f.add("en=" + ending + "|" + nextPos);
-    f.add("nf=" + nextForm);
-    f.add("nt=" + nextToken);
-    f.add("enf=" + ending + "|" + nextForm);
-    f.add("nn=" + nextPos + "|" + afterNextPos);
-    f.add("nc=" + charClass(s.charAt(next)));
-    f.add("rule=" + finality + (ruleCut ? "c" : "n"));
-    String closing = closingEnding(morphemes, j, nextCut == null ? s.length() : nextCut);
-    f.add("close=" + closing);
-    f.add("eclose=" + ending + "|" + closing);
-    f.add("d0=" + bucket(word[e - 1] - (previousCut == null ? 0 : word[previousCut - 1])));
-    f.add("d1=" + bucket(word[(nextCut == null ? s.length() : nextCut) - 1] - word[next] + 1));
+    int stretchEnd = nextCut == null ? s.length() : nextCut;
+    String closing = closingEnding(morphemes, stretchEnd);
+    f.begin("b").end();
+    f.begin("e=").addEnding(ending).end();
+    f.begin("eg=").addEnding(ending).add('|').add(gap).end();
+    f.begin("pe=").add(before).add('|').addEnding(ending).end();
+    f.begin("t=").add(s, m.start(), m.end()).end();
+    f.begin("w=").add(s, wordStart, m.end()).end();
+    f.begin("ws=").add(s, Math.max(wordStart, m.end() - 2), m.end()).end();
+    f.feature("wl=", DIGITS[Math.min(wordLength, 6)]);
+    f.feature("l=", m.left().name());
+    f.feature("g=", gap);
+    if (e > m.end()) f.begin("trail").end();
+    f.begin("n=").add(nextPos).add('|').add(gap).end();
+    f.begin("en=").addEnding(ending).add('|').add(nextPos).end();
+    f.feature("nf=", nextForm);
+    f.feature("nt=", nextToken);
+    f.begin("enf=").addEnding(ending).add('|').add(nextForm).end();
+    f.begin("nn=").add(nextPos).add('|').add(afterNextPos).end();
+    f.feature("nc=", charClass(s.charAt(next)));
+    f.begin("rule=").add(DIGITS[finality]).add(ruleCut ? "c" : "n").end();
+    f.begin("close=").addEnding(closing).end();
+    f.begin("eclose=").addEnding(ending).add('|').addEnding(closing).end();
+    f.feature("d0=", bucket(word[e - 1] - (previousCut == null ? 0 : word[previousCut - 1])));
+    f.feature("d1=", bucket(word[stretchEnd - 1] - word[next] + 1));
+  }
+
+  private static final String[] DIGITS = {"0", "1", "2", "3", "4", "5", "6"};
+
+  /** Where the eojeol (space-delimited word) that ends at {@code end} starts. */
+  private static int wordStart(String s, int end) {
+    int start = end;
+    while (start > 0 && !Character.isWhitespace(s.charAt(start - 1)) && TERMINALS.indexOf(s.charAt(start - 1)) < 0) start--;
+    return start;
   }
 
   /**
-   * The last ending before the next punctuation boundary, from token {@code from} on: the register of the stretch
-   * (written prose closes with -다, where -어/-아 are connectives; chat closes with -어/-아 themselves).
+   * The ending that closes the stretch before {@code until} (the next punctuation boundary or the paragraph's
+   * end), or "-" when the stretch closes with no ending: its register (written prose closes with -다, where
+   * -어/-아 are connectives; chat closes with -어/-아 themselves).
    */
-  private static String closingEnding(List<NoriAnalyzer.Morpheme> morphemes, int from, int until) {
-    String last = "-";
-    for (int k = from; k < morphemes.size() && morphemes.get(k).end() <= until; k++) {
+  private static String closingEnding(List<NoriAnalyzer.Morpheme> morphemes, int until) {
+    for (int k = tokenAtOrAfter(morphemes, until) - 1; k >= 0; k--) {
       NoriAnalyzer.Morpheme m = morphemes.get(k);
-      if (m.right() == POS.Tag.E) last = m.ending();
-      else if (m.right() != POS.Tag.SF && m.right() != POS.Tag.SY) last = "-";
+      if (m.end() > until) continue;
+      if (m.right() == POS.Tag.E) return m.ending();
+      if (m.right() != POS.Tag.SF && m.right() != POS.Tag.SY) return "-";
     }
-    return last.equals("-") ? last : canonicalJamo(last);
+    return "-";
   }
 
   private static int tokenAtOrAfter(List<NoriAnalyzer.Morpheme> morphemes, int offset) {
@@ -459,7 +547,7 @@ public final class KoreanSentenceSplitter implements Serializable {
 
   /** Word counts coarsened: the first few exactly, then in ranges. */
   private static String bucket(int words) {
-    if (words <= 4) return String.valueOf(Math.max(words, 0));
+    if (words <= 4) return DIGITS[Math.max(words, 0)];
     if (words <= 6) return "5-6";
     if (words <= 9) return "7-9";
     return "10+";

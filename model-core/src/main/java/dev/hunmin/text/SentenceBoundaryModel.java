@@ -19,17 +19,25 @@ import java.util.zip.GZIPInputStream;
  * candidate is a boundary when the sum of its features' weights exceeds the threshold. The bundled weights
  * ({@value #RESOURCE}) are trained on the shared corpus by {@code SentenceBoundaryTrainer} (model-core tests).
  *
- * <p>File format, UTF-8 text (gzip): a first line {@code threshold<TAB>value}, then {@code feature<TAB>weight}.
+ * <p>Weights are looked up by a 64-bit hash of the feature's name ({@link FeatureHash}), so that the splitter
+ * never builds the names' strings. File format, UTF-8 text (gzip): a first line {@code threshold<TAB>value},
+ * then {@code feature<TAB>weight}.
  */
 public final class SentenceBoundaryModel {
   static final String RESOURCE = "sentence-boundary.tsv.gz";
 
-  private final Map<String, Float> weights;
+  private final long[] keys;
+  private final float[] values;
+  private final int mask;
   private final double threshold;
 
   public SentenceBoundaryModel(Map<String, Float> weights, double threshold) {
-    this.weights = new HashMap<>(weights);
+    int capacity = Integer.highestOneBit(Math.max(4, weights.size() * 2) - 1) << 1;
+    keys = new long[capacity];
+    values = new float[capacity];
+    mask = capacity - 1;
     this.threshold = threshold;
+    for (Map.Entry<String, Float> e : weights.entrySet()) put(FeatureHash.of(e.getKey()), e.getValue());
   }
 
   /** The weights shipped in model-core's resources, read once per JVM. */
@@ -37,29 +45,37 @@ public final class SentenceBoundaryModel {
     return Bundled.MODEL;
   }
 
-  public double score(List<String> features) {
-    double sum = 0;
-    for (String f : features) {
-      Float w = weights.get(f);
-      if (w != null) sum += w;
-    }
-    return sum;
+  /** Open addressing with linear probing; key 0 marks an empty slot (FeatureHash never yields 0). */
+  private void put(long key, float value) {
+    int i = slot(key);
+    while (keys[i] != 0 && keys[i] != key) i = (i + 1) & mask;
+    keys[i] = key;
+    values[i] += value;
   }
 
-  public boolean isBoundary(List<String> features) {
-    return score(features) > threshold;
+  float weight(long key) {
+    for (int i = slot(key); keys[i] != 0; i = (i + 1) & mask) {
+      if (keys[i] == key) return values[i];
+    }
+    return 0;
+  }
+
+  private int slot(long key) {
+    return (int) (key ^ (key >>> 29)) & mask;
+  }
+
+  public double score(List<String> features) {
+    double sum = 0;
+    for (String f : features) sum += weight(FeatureHash.of(f));
+    return sum;
   }
 
   public double threshold() {
     return threshold;
   }
 
-  public int size() {
-    return weights.size();
-  }
-
-  /** Writes the model in the resource's format, features sorted so that the same weights give the same bytes. */
-  public void write(Writer out) throws IOException {
+  /** Writes weights in the resource's format, sorted, so that the same weights give the same bytes. */
+  public static void write(Map<String, Float> weights, double threshold, Writer out) throws IOException {
     out.write("threshold\t" + format(threshold) + "\n");
     for (Map.Entry<String, Float> e : new TreeMap<>(weights).entrySet()) {
       out.write(e.getKey() + "\t" + format(e.getValue()) + "\n");
@@ -85,6 +101,40 @@ public final class SentenceBoundaryModel {
 
   private static String format(double v) {
     return String.format(Locale.ROOT, "%.4f", v);
+  }
+
+  /** FNV-1a over the UTF-16 units of a feature's name, built piece by piece as the name would be concatenated. */
+  static final class FeatureHash {
+    private static final long OFFSET = 0xcbf29ce484222325L;
+    private static final long PRIME = 0x100000001b3L;
+
+    private FeatureHash() {}
+
+    static long start() {
+      return OFFSET;
+    }
+
+    static long add(long h, char c) {
+      return (h ^ c) * PRIME;
+    }
+
+    static long add(long h, CharSequence s, int from, int to) {
+      for (int i = from; i < to; i++) h = (h ^ s.charAt(i)) * PRIME;
+      return h;
+    }
+
+    static long add(long h, CharSequence s) {
+      return add(h, s, 0, s.length());
+    }
+
+    /** The finished hash; never 0, which marks an empty slot. */
+    static long finish(long h) {
+      return h == 0 ? 1 : h;
+    }
+
+    static long of(String name) {
+      return finish(add(start(), name));
+    }
   }
 
   /** Lazy holder: the class loader reads the resource once, on first use, safely across threads. */

@@ -44,10 +44,10 @@ public final class SentenceBoundaryTrainer {
   private static final int REVIEW_STRIDE = 4;
   /** Share of gold sentences whose terminal punctuation is removed. */
   private static final double STRIP = 0.75;
-  private static final int MIN_FEATURE_COUNT = 2;
+  private static final int MIN_FEATURE_COUNT = 3;
   private static final int EPOCHS = 8;
   private static final double LEARNING_RATE = 0.2;
-  private static final double L2 = 1e-6;
+  private static final double L2 = 1e-3;
   /** Weights smaller than this are left out of the shipped file. */
   private static final double MIN_WEIGHT = 0.01;
 
@@ -110,12 +110,11 @@ public final class SentenceBoundaryTrainer {
     }
     SentenceBoundaryModel unthresholded = new SentenceBoundaryModel(weights, 0);
     double threshold = bestThreshold(dev, analyzer, unthresholded);
-    SentenceBoundaryModel model = new SentenceBoundaryModel(weights, threshold);
     if (out.getParent() != null) Files.createDirectories(out.getParent());
     try (Writer writer = new OutputStreamWriter(new GZIPOutputStream(Files.newOutputStream(out)), StandardCharsets.UTF_8)) {
-      model.write(writer);
+      SentenceBoundaryModel.write(weights, threshold, writer);
     }
-    System.out.printf("wrote %s: %d weights, threshold %.2f, %d bytes; %.0f s%n", out, model.size(), threshold,
+    System.out.printf("wrote %s: %d weights, threshold %.2f, %d bytes; %.0f s%n", out, weights.size(), threshold,
         Files.size(out), (System.nanoTime() - t0) / 1e9);
   }
 
