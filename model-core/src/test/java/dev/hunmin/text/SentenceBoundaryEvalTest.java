@@ -70,7 +70,7 @@ class SentenceBoundaryEvalTest {
     // The target is 0.98 on gold sentences; these floors are what the splitter (learned classifier) reaches today
     // (README, "Sentence splitting"), kept so that a change cannot lower them unnoticed. Unpunctuated informal
     // sentences glued together (question pairs) are what falls short.
-    assertTrue(sentenceForm.f1() >= 0.95, "boundary F1 on gold sentences below 0.95: " + sentenceForm);
+    assertTrue(sentenceForm.f1() >= 0.955, "boundary F1 on gold sentences below 0.955: " + sentenceForm);
     // fragments (headlines such as "시리아에서 인터넷 서비스 재개") carry no boundary signal
     assertTrue(all.f1() >= 0.89, "boundary F1 with fragments below 0.89: " + all);
   }

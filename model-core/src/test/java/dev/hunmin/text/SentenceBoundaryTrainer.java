@@ -122,7 +122,7 @@ public final class SentenceBoundaryTrainer {
    * Corpus pieces that terminal punctuation ends, each once, in corpus order. Informal writers often run several
    * sentences together before one full stop ("재밌다ㅋㅋ 또 볼래요."), which would teach the model that those ends
    * are no boundaries: from comments and reviews, pieces that the hand-written rules or trailing laughter
-   * divide are left out. The last piece of a comment or review ends a sentence even without punctuation (the
+   * divide (or would, but for a closing -다) are left out. The last piece of a comment or review ends a sentence even without punctuation (the
    * informal register, where -어/-아 ends sentences, is mostly written so). Petitions (careful prose) are kept whole; they teach where the rules cut wrongly.
    */
   static List<String> corpusSentences(Path corpus) throws IOException {
@@ -137,10 +137,21 @@ public final class SentenceBoundaryTrainer {
       for (int i = 0; i < pieces.size(); i++) {
         String piece = pieces.get(i);
         boolean last = i == pieces.size() - 1; // a comment or review ends its last sentence, punctuated or not
-        if (!RUN_ON_LAUGHTER.matcher(piece).find() && rules.split(piece).size() == 1) addIfSentence(out, piece, last);
+        if (!RUN_ON_LAUGHTER.matcher(piece).find() && !rulesSeeAnEnd(rules, piece)) addIfSentence(out, piece, last);
       }
     }
     return new ArrayList<>(out);
+  }
+
+  /**
+   * Whether the hand-written rules find a sentence-final ending inside the piece, even one they would then take
+   * for a connective because the piece closes with -다 (in comments, "아쉬워 정리가 됐다" is mostly two sentences).
+   */
+  private static boolean rulesSeeAnEnd(KoreanSentenceSplitter rules, String piece) {
+    for (KoreanSentenceSplitter.Candidate c : rules.analyze(piece).candidates()) {
+      if (c.features().contains("rule=1c") || c.features().contains("rule=2c")) return true;
+    }
+    return false;
   }
 
   private static void addIfSentence(Set<String> out, String piece, boolean endsText) {
