@@ -15,7 +15,9 @@ import org.apache.lucene.analysis.ko.POS;
  * <p>Two sources of boundaries: terminal punctuation ({@code . ? ! …}) with the quotes and brackets that close
  * after it, and — with {@code morphology} on — a sentence-final ending that the next word does not continue, which
  * finds sentences written without punctuation or glued together without a space. Nori tags every ending E, so the
- * final ones (EF in the Sejong tag set) are known by their dictionary form. No boundary
+ * final ones (EF in the Sejong tag set) are known by their dictionary form. Whether an ending ends the sentence
+ * is decided by a logistic-regression classifier trained on the shared corpus ({@link SentenceBoundaryModel},
+ * the default) or by hand-written rules (strong and weak final endings). No boundary
  * inside a matched quote or bracket, inside a number (3.14), a dotted date (2017. 8. 25.), an enumeration (1.),
  * a URL or e-mail, or after a Latin abbreviation (Mr., U.S.).
  */
