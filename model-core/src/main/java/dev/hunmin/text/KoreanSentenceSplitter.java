@@ -15,7 +15,9 @@ import org.apache.lucene.analysis.ko.POS;
  * <p>Two sources of boundaries: terminal punctuation ({@code . ? ! …}) with the quotes and brackets that close
  * after it, and — with {@code morphology} on — a sentence-final ending that the next word does not continue, which
  * finds sentences written without punctuation or glued together without a space. Nori tags every ending E, so the
- * final ones (EF in the Sejong tag set) are known by their dictionary form. No boundary
+ * final ones (EF in the Sejong tag set) are known by their dictionary form. Whether an ending ends the sentence
+ * is decided by a logistic-regression classifier trained on the shared corpus ({@link SentenceBoundaryModel},
+ * the default) or by hand-written rules (strong and weak final endings). No boundary
  * inside a matched quote or bracket, inside a number (3.14), a dotted date (2017. 8. 25.), an enumeration (1.),
  * a URL or e-mail, or after a Latin abbreviation (Mr., U.S.).
  */
@@ -39,10 +41,30 @@ public final class KoreanSentenceSplitter implements Serializable {
   private static final int MAX_QUOTE_CHARS = 200;
 
   private final boolean morphology;
+  private final boolean learned;
   private transient NoriAnalyzer nori;
+  private transient SentenceBoundaryModel model;
 
+  /** With {@code morphology}, the learned boundary classifier decides on endings without punctuation. */
   public KoreanSentenceSplitter(boolean morphology) {
+    this(morphology, true);
+  }
+
+  /**
+   * @param morphology find boundaries after sentence-final endings without punctuation (Nori), not only after
+   *     terminal punctuation
+   * @param learned with morphology: decide on each ending with the bundled classifier ({@link
+   *     SentenceBoundaryModel}) rather than with the hand-written rules
+   */
+  public KoreanSentenceSplitter(boolean morphology, boolean learned) {
     this.morphology = morphology;
+    this.learned = learned;
+  }
+
+  /** A splitter that decides with the given model (training and evaluation of new weights). */
+  KoreanSentenceSplitter(SentenceBoundaryModel model) {
+    this(true, true);
+    this.model = model;
   }
 
   public List<String> split(String paragraph) {
@@ -54,7 +76,8 @@ public final class KoreanSentenceSplitter implements Serializable {
     List<NoriAnalyzer.Morpheme> morphemes = morphology ? nori().analyze(s) : List.of();
     TreeSet<Integer> cuts = new TreeSet<>();
     punctuationBoundaries(s, inside, morphemes, cuts);
-    if (morphology) endingBoundaries(s, inside, morphemes, cuts);
+    if (morphology && learned) learnedBoundaries(s, inside, morphemes, cuts);
+    else if (morphology) endingBoundaries(s, inside, morphemes, cuts);
     int start = 0;
     for (int cut : cuts) {
       addTrimmed(out, s, start, cut);
@@ -165,21 +188,22 @@ public final class KoreanSentenceSplitter implements Serializable {
    * to the final-consonant (jongseong) form; a bare vowel jamo (ㅏ, ㅓ) is the vowel ending itself.
    */
   static String canonicalJamo(String ending) {
-    StringBuilder out = new StringBuilder(ending.length() + 1);
-    for (int i = 0; i < ending.length(); i++) {
-      char c = ending.charAt(i);
-      out.append(switch (c) {
-        case 'ㄴ', 'ᄂ' -> "ᆫ";
-        case 'ㅂ', 'ᄇ' -> "ᆸ";
-        case 'ㄹ', 'ᄅ' -> "ᆯ";
-        case 'ㅁ', 'ᄆ' -> "ᆷ";
-        case 'ㅏ' -> "아";
-        case 'ㅓ' -> "어";
-        case 'ㅔ' -> "에";
-        default -> String.valueOf(c);
-      });
-    }
+    StringBuilder out = new StringBuilder(ending.length());
+    for (int i = 0; i < ending.length(); i++) out.append(canonical(ending.charAt(i)));
     return out.toString();
+  }
+
+  private static char canonical(char c) {
+    return switch (c) {
+      case 'ㄴ', 'ᄂ' -> 'ᆫ';
+      case 'ㅂ', 'ᄇ' -> 'ᆸ';
+      case 'ㄹ', 'ᄅ' -> 'ᆯ';
+      case 'ㅁ', 'ᄆ' -> 'ᆷ';
+      case 'ㅏ' -> '아';
+      case 'ㅓ' -> '어';
+      case 'ㅔ' -> '에';
+      default -> c;
+    };
   }
 
   /** Verbs that serve as postpositions (를 위해, 에 대해, 을 통해): connectives, never sentence ends. */
@@ -279,6 +303,258 @@ public final class KoreanSentenceSplitter implements Serializable {
     return null;
   }
 
+  // ---- learned boundaries ------------------------------------------------------------------------------------
+
+  /** A place the classifier decides on: the offset where the sentence would end, and what it sees there. */
+  record Candidate(int cut, List<String> features) {}
+
+  /** A paragraph as training sees it: the boundaries punctuation gives, and the candidates for the classifier. */
+  record Analysis(Set<Integer> punctuationCuts, List<Candidate> candidates) {}
+
+  private void learnedBoundaries(String s, boolean[] inside, List<NoriAnalyzer.Morpheme> morphemes, TreeSet<Integer> cuts) {
+    SentenceBoundaryModel m = model();
+    List<Integer> found = new ArrayList<>();
+    forEachCandidate(s, inside, morphemes, cuts, new Features(m, false), (cut, features) -> {
+      if (features.score() > m.threshold()) found.add(cut);
+    });
+    cuts.addAll(found); // after the loop: the features see only the punctuation cuts, as in training
+  }
+
+  /** Every candidate in a paragraph with its features' names, as the classifier sees it; for training. */
+  Analysis analyze(String s) {
+    boolean[] inside = insideQuotes(s);
+    List<NoriAnalyzer.Morpheme> morphemes = nori().analyze(s);
+    TreeSet<Integer> cuts = new TreeSet<>();
+    punctuationBoundaries(s, inside, morphemes, cuts);
+    List<Candidate> out = new ArrayList<>();
+    forEachCandidate(s, inside, morphemes, cuts, new Features(null, true),
+        (cut, features) -> out.add(new Candidate(cut, List.copyOf(features.names()))));
+    return new Analysis(cuts, out);
+  }
+
+  private interface CandidateSink {
+    void accept(int cut, Features features);
+  }
+
+  /**
+   * A candidate's features, each named by pieces of text appended one after another: scored as they are built
+   * (a hash of the name looks up the weight, no string is made), and with {@code keepNames} also kept as names.
+   */
+  static final class Features {
+    private final SentenceBoundaryModel model;
+    private final boolean keepNames;
+    private final StringBuilder name = new StringBuilder();
+    private final List<String> names = new ArrayList<>();
+    private long hash;
+    private double score;
+
+    Features(SentenceBoundaryModel model, boolean keepNames) {
+      this.model = model;
+      this.keepNames = keepNames;
+    }
+
+    void clear() {
+      names.clear();
+      score = 0;
+    }
+
+    Features begin(String prefix) {
+      hash = SentenceBoundaryModel.FeatureHash.start();
+      if (keepNames) name.setLength(0);
+      return add(prefix);
+    }
+
+    Features add(CharSequence s) {
+      return add(s, 0, s.length());
+    }
+
+    Features add(CharSequence s, int from, int to) {
+      hash = SentenceBoundaryModel.FeatureHash.add(hash, s, from, to);
+      if (keepNames) name.append(s, from, to);
+      return this;
+    }
+
+    Features add(char c) {
+      hash = SentenceBoundaryModel.FeatureHash.add(hash, c);
+      if (keepNames) name.append(c);
+      return this;
+    }
+
+    /** An ending in its canonical jamo form ({@link #canonicalJamo}), without building that string. */
+    Features addEnding(String ending) {
+      for (int i = 0; i < ending.length(); i++) add(canonical(ending.charAt(i)));
+      return this;
+    }
+
+    void end() {
+      if (model != null) score += model.weight(SentenceBoundaryModel.FeatureHash.finish(hash));
+      if (keepNames) names.add(name.toString());
+    }
+
+    void feature(String prefix, CharSequence value) {
+      begin(prefix).add(value).end();
+    }
+
+    double score() {
+      return score;
+    }
+
+    List<String> names() {
+      return names;
+    }
+  }
+
+  /**
+   * Candidates are the ends of tokens whose last morpheme is an ending (Nori's E), outside quotes, followed by
+   * more text and not by punctuation (punctuation decides there). Trailing laughter (ㅋㅋ) stays with the ending.
+   */
+  private static void forEachCandidate(String s, boolean[] inside, List<NoriAnalyzer.Morpheme> morphemes,
+      TreeSet<Integer> cuts, Features features, CandidateSink sink) {
+    int n = s.length();
+    int[] word = null;
+    for (int i = 0; i < morphemes.size(); i++) {
+      NoriAnalyzer.Morpheme m = morphemes.get(i);
+      if (m.right() != POS.Tag.E || inside[m.end() - 1]) continue;
+      int e = m.end();
+      while (e < n && TRAILERS.indexOf(s.charAt(e)) >= 0) e++;
+      if (e >= n || cuts.contains(e) || !opensNextWord(s.charAt(e))) continue;
+      int next = e;
+      while (next < n && Character.isWhitespace(s.charAt(next))) next++;
+      if (next >= n || inside[next] || !opensSentence(s.charAt(next))) continue;
+      if (word == null) word = wordIndex(s);
+      features.clear();
+      features(s, inside, morphemes, i, e, next, word, cuts, features);
+      sink.accept(e, features);
+    }
+  }
+
+  /** White space or the start of a word: what may follow a sentence end that no punctuation marks. */
+  private static boolean opensNextWord(char c) {
+    return Character.isWhitespace(c) || Character.isLetterOrDigit(c) || OPENERS.indexOf(c) >= 0;
+  }
+
+  /** A sentence opens with a letter, a digit or an opening mark; after a dash or a colon the sentence goes on. */
+  private static boolean opensSentence(char c) {
+    return Character.isLetterOrDigit(c) || OPENERS.indexOf(c) >= 0;
+  }
+
+  /** For each character, the number of white-space-separated words that start before it. */
+  private static int[] wordIndex(String s) {
+    int[] index = new int[s.length() + 1];
+    int words = 0;
+    boolean inWord = false;
+    for (int i = 0; i < s.length(); i++) {
+      boolean space = Character.isWhitespace(s.charAt(i));
+      if (!space && !inWord) words++;
+      inWord = !space;
+      index[i] = words;
+    }
+    index[s.length()] = words;
+    return index;
+  }
+
+  /**
+   * What the classifier sees at the end {@code e} of the ending token {@code i}: the ending and what precedes it
+   * inside the word, the word itself, whether a space follows, the next word's first morphemes, the verdict of the
+   * hand-written rules, the ending that closes the stretch (its register), and how many words lie between it and
+   * the nearest punctuation boundary or paragraph edge.
+   */
+  private static void features(String s, boolean[] inside, List<NoriAnalyzer.Morpheme> morphemes, int i, int e,
+      int next, int[] word, TreeSet<Integer> cuts, Features f) {
+    NoriAnalyzer.Morpheme m = morphemes.get(i);
+    String ending = m.ending();
+    String gap = next > e ? "S" : "G";
+    int j = tokenAtOrAfter(morphemes, next);
+    NoriAnalyzer.Morpheme following = j < morphemes.size() ? morphemes.get(j) : null;
+    String nextPos = following == null ? "$" : following.left().name();
+    CharSequence nextToken = following == null ? "$" : s.subSequence(following.start(), following.end());
+    CharSequence nextForm = following == null || following.firstForm() == null ? nextToken : following.firstForm();
+    String afterNextPos = j + 1 < morphemes.size() ? morphemes.get(j + 1).left().name() : "$";
+    String before = m.beforeLast() != null ? m.beforeLast().name() : i > 0 ? morphemes.get(i - 1).right().name() : "^";
+    int wordStart = wordStart(s, m.end());
+    int wordLength = m.end() - wordStart;
+    int finality = finality(ending);
+    boolean ruleCut = finality > 0 && endingCut(s, inside, morphemes, m, finality) >= 0;
+    Integer previousCut = cuts.lower(e);
+    Integer nextCut = cuts.higher(e);
+    int stretchEnd = nextCut == null ? s.length() : nextCut;
+    String closing = closingEnding(morphemes, stretchEnd);
+    f.begin("b").end();
+    f.begin("e=").addEnding(ending).end();
+    f.begin("eg=").addEnding(ending).add('|').add(gap).end();
+    f.begin("pe=").add(before).add('|').addEnding(ending).end();
+    f.begin("t=").add(s, m.start(), m.end()).end();
+    f.begin("w=").add(s, wordStart, m.end()).end();
+    f.begin("ws=").add(s, Math.max(wordStart, m.end() - 2), m.end()).end();
+    f.feature("wl=", DIGITS[Math.min(wordLength, 6)]);
+    f.feature("l=", m.left().name());
+    f.feature("g=", gap);
+    if (e > m.end()) f.begin("trail").end();
+    f.begin("n=").add(nextPos).add('|').add(gap).end();
+    f.begin("en=").addEnding(ending).add('|').add(nextPos).end();
+    f.feature("nf=", nextForm);
+    f.feature("nt=", nextToken);
+    f.begin("enf=").addEnding(ending).add('|').add(nextForm).end();
+    f.begin("nn=").add(nextPos).add('|').add(afterNextPos).end();
+    f.feature("nc=", charClass(s.charAt(next)));
+    f.begin("rule=").add(DIGITS[finality]).add(ruleCut ? "c" : "n").end();
+    f.begin("close=").addEnding(closing).end();
+    f.begin("eclose=").addEnding(ending).add('|').addEnding(closing).end();
+    f.feature("d0=", bucket(word[e - 1] - (previousCut == null ? 0 : word[previousCut - 1])));
+    f.feature("d1=", bucket(word[stretchEnd - 1] - word[next] + 1));
+  }
+
+  private static final String[] DIGITS = {"0", "1", "2", "3", "4", "5", "6"};
+
+  /** Where the eojeol (space-delimited word) that ends at {@code end} starts. */
+  private static int wordStart(String s, int end) {
+    int start = end;
+    while (start > 0 && !Character.isWhitespace(s.charAt(start - 1)) && TERMINALS.indexOf(s.charAt(start - 1)) < 0) start--;
+    return start;
+  }
+
+  /**
+   * The ending that closes the stretch before {@code until} (the next punctuation boundary or the paragraph's
+   * end), or "-" when the stretch closes with no ending: its register (written prose closes with -다, where
+   * -어/-아 are connectives; chat closes with -어/-아 themselves).
+   */
+  private static String closingEnding(List<NoriAnalyzer.Morpheme> morphemes, int until) {
+    for (int k = tokenAtOrAfter(morphemes, until) - 1; k >= 0; k--) {
+      NoriAnalyzer.Morpheme m = morphemes.get(k);
+      if (m.end() > until) continue;
+      if (m.right() == POS.Tag.E) return m.ending();
+      if (m.right() != POS.Tag.SF && m.right() != POS.Tag.SY) return "-";
+    }
+    return "-";
+  }
+
+  private static int tokenAtOrAfter(List<NoriAnalyzer.Morpheme> morphemes, int offset) {
+    int lo = 0;
+    int hi = morphemes.size();
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (morphemes.get(mid).start() < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private static String charClass(char c) {
+    if (isHangul(c)) return "H";
+    if (isLatin(c)) return "L";
+    if (isAsciiDigit(c)) return "D";
+    if (c >= 'ㄱ' && c <= 'ㅣ') return "J";
+    return "O";
+  }
+
+  /** Word counts coarsened: the first few exactly, then in ranges. */
+  private static String bucket(int words) {
+    if (words <= 4) return DIGITS[Math.max(words, 0)];
+    if (words <= 6) return "5-6";
+    if (words <= 9) return "7-9";
+    return "10+";
+  }
+
   // ---- quotes and brackets -----------------------------------------------------------------------------------
 
   /**
@@ -343,5 +619,10 @@ public final class KoreanSentenceSplitter implements Serializable {
   private NoriAnalyzer nori() {
     if (nori == null) nori = new NoriAnalyzer();
     return nori;
+  }
+
+  private SentenceBoundaryModel model() {
+    if (model == null) model = SentenceBoundaryModel.bundled();
+    return model;
   }
 }

@@ -2,6 +2,10 @@ package dev.hunmin.text;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -50,6 +54,22 @@ class KoreanSentenceSplitterTest {
   @Test
   void laughterAndEllipsisBelongToTheSentenceBefore() {
     assertEquals(List.of("진짜 재밌다ㅋㅋㅋ", "또 볼래요..."), splitter.split("진짜 재밌다ㅋㅋㅋ 또 볼래요..."));
+  }
+
+  @Test
+  void survivesSerializationAndKeepsTheRulesAsAnOption() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeObject(splitter);
+    }
+    KoreanSentenceSplitter copy;
+    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+      copy = (KoreanSentenceSplitter) in.readObject();
+    }
+    String text = "한 남자가 춤을 추고 있다 한 여자가 노래를 부른다";
+    assertEquals(splitter.split(text), copy.split(text));
+    assertEquals(List.of("한 남자가 춤을 추고 있다", "한 여자가 노래를 부른다"),
+        new KoreanSentenceSplitter(true, false).split(text));
   }
 
   @Test

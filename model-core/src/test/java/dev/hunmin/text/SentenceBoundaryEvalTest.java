@@ -67,12 +67,12 @@ class SentenceBoundaryEvalTest {
     }
     System.out.println("sentence split overall, sentences            " + sentenceForm);
     System.out.println("sentence split overall, with fragments       " + all);
-    // The target is 0.98 on gold sentences; these floors are what the rules reach today (README, "Sentence
-    // splitting"), kept so that a change cannot lower them unnoticed. Unpunctuated informal sentences glued
-    // together (question pairs) are what falls short.
-    assertTrue(sentenceForm.f1() >= 0.94, "boundary F1 on gold sentences below 0.94: " + sentenceForm);
+    // The target is 0.98 on gold sentences; these floors are what the splitter (learned classifier) reaches today
+    // (README, "Sentence splitting"), kept so that a change cannot lower them unnoticed. Unpunctuated informal
+    // sentences glued together (question pairs) are what falls short.
+    assertTrue(sentenceForm.f1() >= 0.955, "boundary F1 on gold sentences below 0.955: " + sentenceForm);
     // fragments (headlines such as "시리아에서 인터넷 서비스 재개") carry no boundary signal
-    assertTrue(all.f1() >= 0.88, "boundary F1 with fragments below 0.88: " + all);
+    assertTrue(all.f1() >= 0.89, "boundary F1 with fragments below 0.89: " + all);
   }
 
   /**

@@ -139,7 +139,9 @@ final class CleanJob {
     DocumentCleaner.Filters filters = new DocumentCleaner.Filters(s.integer("filter.min-chars"),
         s.integer("filter.max-chars"), s.number("filter.min-hangul-ratio"), s.number("filter.min-letter-ratio"),
         s.list("filter.boilerplate"));
-    return new DocumentCleaner(normalizer, scrubber, new KoreanSentenceSplitter(s.bool("split-morphology")), filters);
+    KoreanSentenceSplitter splitter =
+        new KoreanSentenceSplitter(s.bool("split-morphology"), s.bool("split-classifier"));
+    return new DocumentCleaner(normalizer, scrubber, splitter, filters);
   }
 
   private static boolean badRecordPolicy(Settings s) {

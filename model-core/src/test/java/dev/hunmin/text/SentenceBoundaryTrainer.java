@@ -1,0 +1,271 @@
+package dev.hunmin.text;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Trains the bundled sentence-boundary classifier ({@link SentenceBoundaryModel}) on the shared pretraining corpus
+ * only (../shared/data/corpus: petitions, news comments, every 4th movie review), never on the evaluation sets.
+ *
+ * <p>Gold sentences are the corpus pieces that punctuation alone ends (split without morphology). Most lose their
+ * terminal punctuation, so that their ends become boundaries only an ending marks; they are shuffled into
+ * paragraphs of 2–5 joined by a space or by nothing, and every candidate the splitter offers there is labelled by
+ * whether a gold sentence ends at it. Logistic regression, AdaGrad, fixed seed: the same corpus gives the same
+ * weights. A tenth of the sentences is held out to choose the decision threshold and report F1.
+ *
+ * <pre>
+ *   mvn -q -o -pl model-core test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+ *   java -Xmx4g -cp model-core/target/classes:model-core/target/test-classes:$(cat model-core/target/cp.txt) \
+ *     dev.hunmin.text.SentenceBoundaryTrainer ../shared/data \
+ *     model-core/src/main/resources/dev/hunmin/text/sentence-boundary.tsv.gz
+ * </pre>
+ */
+public final class SentenceBoundaryTrainer {
+  private static final long SEED = 20240917L;
+  private static final int MAX_SENTENCES = 250_000;
+  private static final int REVIEW_STRIDE = 4;
+  /** Share of gold sentences whose terminal punctuation is removed. */
+  private static final double STRIP = 0.75;
+  private static final int MIN_FEATURE_COUNT = 3;
+  private static final int EPOCHS = 8;
+  private static final double LEARNING_RATE = 0.2;
+  private static final double L2 = 1e-3;
+  /** Weights smaller than this are left out of the shipped file. */
+  private static final double MIN_WEIGHT = 0.01;
+
+  private static final Pattern TERMINAL_END = Pattern.compile(".*[.?!…]+[\"'”’)]*$");
+  private static final Pattern INTERNAL_BOUNDARY = Pattern.compile("[.?!…]+[\"'”’)]*\\s+\\S");
+  /** Laughter or crying followed by more words: in informal text, usually an unmarked sentence end. */
+  private static final Pattern RUN_ON_LAUGHTER = Pattern.compile("[ㅋㅎㅠㅜ~^]{2,}\\s+\\S");
+  private static final Pattern STRIPPABLE = Pattern.compile("[.?!…~]+$");
+
+  record Example(int[] features, boolean boundary) {}
+
+  record Paragraph(String text, Set<Integer> gold) {}
+
+  public static void main(String[] args) throws IOException {
+    Path data = Path.of(args.length > 0 ? args[0] : "../shared/data");
+    Path out = Path.of(args.length > 1 ? args[1]
+        : "model-core/src/main/resources/dev/hunmin/text/" + SentenceBoundaryModel.RESOURCE);
+    long t0 = System.nanoTime();
+    List<String> sentences = corpusSentences(data.resolve("corpus"));
+    Random random = new Random(SEED);
+    Collections.shuffle(sentences, random);
+    if (sentences.size() > MAX_SENTENCES) sentences = sentences.subList(0, MAX_SENTENCES);
+    int held = sentences.size() / 10;
+    List<Paragraph> dev = paragraphs(sentences.subList(0, held), random);
+    List<Paragraph> train = paragraphs(sentences.subList(held, sentences.size()), random);
+    System.out.printf("%d sentences: %d training paragraphs, %d held out%n", sentences.size(), train.size(), dev.size());
+
+    KoreanSentenceSplitter analyzer = new KoreanSentenceSplitter(true, true);
+    Map<String, Integer> counts = new HashMap<>();
+    List<List<KoreanSentenceSplitter.Candidate>> trainCandidates = new ArrayList<>();
+    for (Paragraph p : train) {
+      List<KoreanSentenceSplitter.Candidate> candidates = analyzer.analyze(p.text()).candidates();
+      for (KoreanSentenceSplitter.Candidate c : candidates) {
+        for (String f : c.features()) counts.merge(f, 1, Integer::sum);
+      }
+      trainCandidates.add(candidates);
+    }
+    List<String> names = new ArrayList<>();
+    Map<String, Integer> index = new HashMap<>();
+    counts.entrySet().stream().filter(e -> e.getValue() >= MIN_FEATURE_COUNT).map(Map.Entry::getKey).sorted()
+        .forEach(f -> {
+          index.put(f, names.size());
+          names.add(f);
+        });
+    List<Example> examples = new ArrayList<>();
+    for (int i = 0; i < train.size(); i++) {
+      for (KoreanSentenceSplitter.Candidate c : trainCandidates.get(i)) {
+        examples.add(new Example(indices(c.features(), index), train.get(i).gold().contains(c.cut())));
+      }
+    }
+    trainCandidates = null;
+    long positives = examples.stream().filter(Example::boundary).count();
+    System.out.printf("%d candidates (%d boundaries), %d features; %.0f s%n", examples.size(), positives, names.size(),
+        (System.nanoTime() - t0) / 1e9);
+
+    double[] w = logisticRegression(examples, names.size(), new Random(SEED));
+    Map<String, Float> weights = new HashMap<>();
+    for (int i = 0; i < w.length; i++) {
+      if (Math.abs(w[i]) >= MIN_WEIGHT) weights.put(names.get(i), (float) w[i]);
+    }
+    SentenceBoundaryModel unthresholded = new SentenceBoundaryModel(weights, 0);
+    double threshold = bestThreshold(dev, analyzer, unthresholded);
+    if (out.getParent() != null) Files.createDirectories(out.getParent());
+    try (Writer writer = new OutputStreamWriter(new GZIPOutputStream(Files.newOutputStream(out)), StandardCharsets.UTF_8)) {
+      SentenceBoundaryModel.write(weights, threshold, writer);
+    }
+    System.out.printf("wrote %s: %d weights, threshold %.2f, %d bytes; %.0f s%n", out, weights.size(), threshold,
+        Files.size(out), (System.nanoTime() - t0) / 1e9);
+  }
+
+  /**
+   * Corpus pieces that terminal punctuation ends, each once, in corpus order. Informal writers often run several
+   * sentences together before one full stop ("재밌다ㅋㅋ 또 볼래요."), which would teach the model that those ends
+   * are no boundaries: from comments and reviews, pieces that the hand-written rules or trailing laughter
+   * divide (or would, but for a closing -다) are left out. The last piece of a comment or review ends a sentence even without punctuation (the
+   * informal register, where -어/-아 ends sentences, is mostly written so). Petitions (careful prose) are kept whole; they teach where the rules cut wrongly.
+   */
+  static List<String> corpusSentences(Path corpus) throws IOException {
+    KoreanSentenceSplitter punctuation = new KoreanSentenceSplitter(false);
+    KoreanSentenceSplitter rules = new KoreanSentenceSplitter(true, false);
+    Set<String> out = new LinkedHashSet<>();
+    for (String petition : petitions(corpus)) {
+      for (String piece : punctuation.split(petition)) addIfSentence(out, piece, false);
+    }
+    for (String text : informalTexts(corpus)) {
+      List<String> pieces = punctuation.split(text);
+      for (int i = 0; i < pieces.size(); i++) {
+        String piece = pieces.get(i);
+        boolean last = i == pieces.size() - 1; // a comment or review ends its last sentence, punctuated or not
+        if (!RUN_ON_LAUGHTER.matcher(piece).find() && !rulesSeeAnEnd(rules, piece)) addIfSentence(out, piece, last);
+      }
+    }
+    return new ArrayList<>(out);
+  }
+
+  /**
+   * Whether the hand-written rules find a sentence-final ending inside the piece, even one they would then take
+   * for a connective because the piece closes with -다 (in comments, "아쉬워 정리가 됐다" is mostly two sentences).
+   */
+  private static boolean rulesSeeAnEnd(KoreanSentenceSplitter rules, String piece) {
+    for (KoreanSentenceSplitter.Candidate c : rules.analyze(piece).candidates()) {
+      if (c.features().contains("rule=1c") || c.features().contains("rule=2c")) return true;
+    }
+    return false;
+  }
+
+  private static void addIfSentence(Set<String> out, String piece, boolean endsText) {
+    String s = piece.replaceAll("\\s+", " ");
+    if (s.length() >= 4 && s.length() <= 200 && (endsText || TERMINAL_END.matcher(s).matches())
+        && !INTERNAL_BOUNDARY.matcher(s).find() && s.chars().anyMatch(c -> c >= '가' && c <= '힣')) {
+      out.add(s);
+    }
+  }
+
+  private static List<String> petitions(Path corpus) throws IOException {
+    List<String> out = new ArrayList<>();
+    ObjectMapper json = new ObjectMapper();
+    for (String line : Files.readAllLines(corpus.resolve("petitions_2017-08.jsonl"), StandardCharsets.UTF_8)) {
+      out.add(json.readTree(line).path("content").asText());
+    }
+    return out;
+  }
+
+  private static List<String> informalTexts(Path corpus) throws IOException {
+    List<String> out = new ArrayList<>(Files.readAllLines(corpus.resolve("news_comments.txt"), StandardCharsets.UTF_8));
+    try (Stream<String> lines = Files.lines(corpus.resolve("movie_reviews.tsv"), StandardCharsets.UTF_8)) {
+      int[] row = {0};
+      lines.skip(1).forEach(line -> {
+        String[] f = line.split("\t", -1);
+        if (row[0]++ % REVIEW_STRIDE == 0 && f.length > 4) out.add(f[4]);
+      });
+    }
+    return out;
+  }
+
+  /** Paragraphs of 2–5 sentences, most without their terminal punctuation, joined by a space or by nothing. */
+  static List<Paragraph> paragraphs(List<String> sentences, Random random) {
+    List<Paragraph> out = new ArrayList<>();
+    for (int i = 0; i < sentences.size(); ) {
+      int k = Math.min(2 + random.nextInt(4), sentences.size() - i);
+      String joiner = random.nextBoolean() ? " " : "";
+      StringBuilder text = new StringBuilder();
+      Set<Integer> gold = new HashSet<>();
+      for (int j = 0; j < k; j++) {
+        String s = sentences.get(i + j);
+        if (random.nextDouble() < STRIP) {
+          String stripped = STRIPPABLE.matcher(s).replaceFirst("").strip();
+          if (!stripped.isEmpty()) s = stripped;
+        }
+        if (j > 0) {
+          gold.add(text.length());
+          text.append(joiner);
+        }
+        text.append(s);
+      }
+      i += k;
+      out.add(new Paragraph(text.toString(), gold));
+    }
+    return out;
+  }
+
+  private static int[] indices(List<String> features, Map<String, Integer> index) {
+    return features.stream().map(index::get).filter(i -> i != null).mapToInt(Integer::intValue).toArray();
+  }
+
+  /** Logistic regression by stochastic gradient descent with AdaGrad step sizes and a light L2 penalty. */
+  static double[] logisticRegression(List<Example> examples, int features, Random random) {
+    double[] w = new double[features];
+    double[] squares = new double[features];
+    List<Example> order = new ArrayList<>(examples);
+    for (int epoch = 0; epoch < EPOCHS; epoch++) {
+      Collections.shuffle(order, random);
+      double loss = 0;
+      for (Example x : order) {
+        double z = 0;
+        for (int f : x.features()) z += w[f];
+        double p = 1 / (1 + Math.exp(-z));
+        double y = x.boundary() ? 1 : 0;
+        loss -= Math.log(Math.max(1e-12, x.boundary() ? p : 1 - p));
+        double g = p - y;
+        for (int f : x.features()) {
+          double grad = g + L2 * w[f];
+          squares[f] += grad * grad;
+          w[f] -= LEARNING_RATE * grad / (1e-8 + Math.sqrt(squares[f]));
+        }
+      }
+      System.out.printf(Locale.ROOT, "epoch %d: log loss %.4f%n", epoch + 1, loss / order.size());
+    }
+    return w;
+  }
+
+  /** The threshold with the best boundary F1 on the held-out paragraphs (punctuation boundaries included). */
+  static double bestThreshold(List<Paragraph> dev, KoreanSentenceSplitter analyzer, SentenceBoundaryModel model) {
+    List<KoreanSentenceSplitter.Analysis> analyses = dev.stream().map(p -> analyzer.analyze(p.text())).toList();
+    double best = 0;
+    double bestF1 = -1;
+    for (double t = -2; t <= 2.001; t += 0.25) {
+      long gold = 0, predicted = 0, correct = 0;
+      for (int i = 0; i < dev.size(); i++) {
+        Set<Integer> cuts = new HashSet<>(analyses.get(i).punctuationCuts());
+        for (KoreanSentenceSplitter.Candidate c : analyses.get(i).candidates()) {
+          if (model.score(c.features()) > t) cuts.add(c.cut());
+        }
+        Set<Integer> goldCuts = dev.get(i).gold();
+        gold += goldCuts.size();
+        predicted += cuts.size();
+        cuts.retainAll(goldCuts);
+        correct += cuts.size();
+      }
+      double p = (double) correct / Math.max(1, predicted);
+      double r = (double) correct / Math.max(1, gold);
+      double f1 = 2 * p * r / Math.max(1e-12, p + r);
+      System.out.printf(Locale.ROOT, "held out, threshold %+.2f: P=%.4f R=%.4f F1=%.4f%n", t, p, r, f1);
+      if (f1 > bestF1) {
+        bestF1 = f1;
+        best = t;
+      }
+    }
+    return best;
+  }
+}
