@@ -30,7 +30,12 @@ record Cli(String command, Map<String, String> flags, List<String> sets, List<St
     boolean help = false;
     for (int i = 1; i < args.length; i++) {
       String word = args[i];
-      if (!word.startsWith("--")) throw new HunminException("unexpected argument '" + word + "' (flags are --name value)");
+      if (!word.startsWith("--")) {
+        // one bare path is the input: hunmin inspect PATH
+        if (flags.containsKey("input")) throw new HunminException("unexpected argument '" + word + "' (flags are --name value)");
+        flags.put("input", word);
+        continue;
+      }
       String name = word.substring(2);
       String value = null;
       int eq = name.indexOf('=');

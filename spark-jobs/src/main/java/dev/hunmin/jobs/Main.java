@@ -28,7 +28,8 @@ public final class Main {
       new Command("pretrain", "NSP shards → BertForPreTraining (DJL PyTorch), checkpoints, final model in Hugging Face layout", PretrainJob::run),
       new Command("export-hf", "a checkpoint or pretrain output → a Hugging Face model directory", ExportHfJob::run),
       new Command("fill-mask", "top-k tokens for [MASK] in texts, as Hugging Face's fill-mask pipeline", FillMaskJob::run),
-      new Command("pipeline", "every stage in order on one corpus (the embedded sample by default)", PipelineJob::run));
+      new Command("pipeline", "every stage in order on one corpus (the embedded sample by default)", PipelineJob::run),
+      new Command("inspect", "a Parquet output (clean docs, nsp shards, any) → schema, rows per file, decoded sample rows", InspectJob::run));
 
   static List<String> commandNames() {
     return COMMANDS.stream().map(Command::name).toList();
@@ -56,7 +57,8 @@ public final class Main {
       Map.Entry<SparkSession, Boolean> session = Spark.session(settings);
       try {
         Map<String, Object> report = c.job().run(session.getKey(), settings);
-        out.println(c.name() + ": " + report.get("summary"));
+        // a command whose output is its printout (inspect) prints only that, so it can be piped as JSON
+        out.println(report.containsKey("print") ? report.get("print") : c.name() + ": " + report.get("summary"));
         return 0;
       } finally {
         if (session.getValue()) session.getKey().stop();

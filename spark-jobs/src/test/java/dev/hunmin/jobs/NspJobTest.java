@@ -37,6 +37,26 @@ class NspJobTest {
   }
 
   @Test
+  void inspectPrintsTheShardsAsJsonWithDecodedTokens() throws IOException {
+    Hunmin.Result r = Hunmin.run("inspect", nsp.toString(), "--json", "--rows", "3");
+    assertEquals(0, r.exit(), r.err());
+    JsonNode out = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+    assertEquals(Hunmin.report(nsp).at("/examples").asLong(), out.at("/rows").asLong());
+    assertEquals(4, out.at("/files").size());
+    assertEquals("input_ids", out.at("/schema/0/name").asText());
+    assertEquals("array<int>", out.at("/schema/0/type").asText());
+    assertEquals(3, out.at("/sample").size());
+    JsonNode first = out.at("/sample/0");
+    assertEquals(first.at("/input_ids").size(), first.at("/input_tokens").size());
+    assertEquals("[CLS]", first.at("/input_tokens/0").asText(), "decoded with the vocab the report names");
+    assertEquals("nsp", out.at("/report/stage").asText());
+
+    Hunmin.Result docs = Hunmin.run("inspect", "--input", clean.toString());
+    assertEquals(0, docs.exit(), docs.err());
+    assertTrue(docs.out().contains("sentences array<string>"), docs.out());
+  }
+
+  @Test
   void shardsFollowTheContract() throws IOException {
     JsonNode report = Hunmin.report(nsp);
     long examples = report.at("/examples").asLong();
