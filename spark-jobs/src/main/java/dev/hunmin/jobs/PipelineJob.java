@@ -14,7 +14,9 @@ final class PipelineJob {
   private PipelineJob() {}
 
   static Map<String, Object> run(SparkSession spark, Settings s) throws Exception {
-    String work = s.requiredString("work");
+    // qualified (file:/…, s3a://…), so the stages' reports name paths that resolve from anywhere
+    Path workPath = new Path(s.requiredString("work"));
+    String work = workPath.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(workPath).toString();
     boolean overwrite = s.bool("overwrite");
     Map<String, Object> stages = new LinkedHashMap<>();
 
