@@ -202,9 +202,12 @@ public final class Bert {
 
   /** The NSP head on the pooled [CLS] state: [B, 2]. */
   public NDArray nspLogits(NDArray sequenceOutput) {
-    NDArray cls = sequenceOutput.get(":, 0, :");
-    NDArray pooled = linear(cls, "bert.pooler.dense").tanh();
-    return linear(pooled, "cls.seq_relationship");
+    return linear(pooled(sequenceOutput), "cls.seq_relationship");
+  }
+
+  /** The pooler: tanh(dense([CLS] state)), [B, H], what NSP and sequence classification heads read. */
+  public NDArray pooled(NDArray sequenceOutput) {
+    return linear(sequenceOutput.get(":, 0, :"), "bert.pooler.dense").tanh();
   }
 
   /** Mean cross entropy over the rows whose label is not IGNORE_INDEX: logits [N, C], labels [N]. */
@@ -245,7 +248,8 @@ public final class Bert {
         (float) config.layerNormEps()).singletonOrThrow();
   }
 
-  private static NDArray dropout(NDArray x, double rate, boolean training) {
+  /** Dropout as the model applies it (the classifier head applies it to the pooled output). */
+  public static NDArray dropout(NDArray x, double rate, boolean training) {
     return training && rate > 0 ? Dropout.dropout(x, (float) rate, true).singletonOrThrow() : x;
   }
 }

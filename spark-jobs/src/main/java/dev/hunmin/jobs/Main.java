@@ -29,6 +29,8 @@ public final class Main {
       new Command("export-hf", "a checkpoint or pretrain output → a Hugging Face model directory", ExportHfJob::run),
       new Command("fill-mask", "top-k tokens for [MASK] in texts, as Hugging Face's fill-mask pipeline", FillMaskJob::run),
       new Command("pipeline", "every stage in order on one corpus (the embedded sample by default)", PipelineJob::run),
+      new Command("finetune", "a BERT directory → fine-tuned on a downstream task (NSMC, hate speech, question pairs, KorNLI, KorSTS), scored", FinetuneJob::run),
+      new Command("evaluate", "models × tasks → the seeds' downstream table (Markdown and JSON), pretrained beside random init", EvaluateJob::run),
       new Command("inspect", "a Parquet output (clean docs, nsp shards, any) → schema, rows per file, decoded sample rows", InspectJob::run));
 
   static List<String> commandNames() {

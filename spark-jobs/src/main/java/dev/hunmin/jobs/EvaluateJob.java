@@ -1,0 +1,74 @@
+package dev.hunmin.jobs;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hunmin.downstream.Task;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code hunmin evaluate --models A,B --tasks nsmc,korsts}: seed 004's table — every model fine-tuned on every
+ * task with the finetune settings, and with --random-init the same architecture from random weights beside each,
+ * which is what pretraining is worth. Writes results.json and results.md (model × task), then _SUCCESS.
+ */
+final class EvaluateJob {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private EvaluateJob() {}
+
+  static Map<String, Object> run(SparkSession spark, Settings s) throws IOException {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Path output = new Path(s.requiredString("output"));
+    FileSystem fs = output.getFileSystem(conf);
+    if (fs.exists(output)) {
+      if (!s.bool("overwrite")) throw new dev.hunmin.util.HunminException("output exists: " + output + " (pass --overwrite to replace it)");
+      fs.delete(output, true);
+    }
+    List<Task> tasks = s.list("tasks").stream().map(Task::named).toList();
+    Settings finetune = s.forStage("finetune", Map.of());
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (String model : s.list("models")) {
+      for (String init : s.bool("random-init") ? List.of("pretrained", "random") : List.of("pretrained")) {
+        for (Task task : tasks) rows.add(FinetuneJob.finetune(conf, finetune, model, init, task, null));
+      }
+    }
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("stage", "evaluate");
+    report.put("results", rows);
+    report.put("finetune", finetune.section());
+    fs.mkdirs(output);
+    ModelFiles.writeText(fs, new Path(output, "results.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report));
+    String table = markdown(tasks, rows);
+    ModelFiles.writeText(fs, new Path(output, "results.md"), table);
+    fs.create(new Path(output, StageOutput.SUCCESS), true).close();
+    report.put("summary", "\n" + table);
+    return report;
+  }
+
+  /** Rows: model (init); columns: tasks; cells: the task's metrics. */
+  @SuppressWarnings("unchecked")
+  static String markdown(List<Task> tasks, List<Map<String, Object>> rows) {
+    StringBuilder b = new StringBuilder("| model | init |");
+    for (Task t : tasks) b.append(' ').append(t.name()).append(" |");
+    b.append("\n|---|---|").append("---|".repeat(tasks.size())).append('\n');
+    Map<String, Map<String, String>> cells = new LinkedHashMap<>();
+    for (Map<String, Object> r : rows) {
+      Map<String, Double> scores = (Map<String, Double>) r.get("scores");
+      StringBuilder cell = new StringBuilder();
+      scores.forEach((k, v) -> cell.append(cell.length() == 0 ? "" : ", ").append(k).append(' ').append(String.format("%.4f", v)));
+      cells.computeIfAbsent(r.get("model") + " | " + r.get("init"), k -> new LinkedHashMap<>()).put((String) r.get("task"), cell.toString());
+    }
+    cells.forEach((row, byTask) -> {
+      b.append("| ").append(row).append(" |");
+      for (Task t : tasks) b.append(' ').append(byTask.getOrDefault(t.name(), "")).append(" |");
+      b.append('\n');
+    });
+    return b.toString();
+  }
+}

@@ -1,0 +1,138 @@
+package dev.hunmin.jobs;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hunmin.downstream.Scores;
+import dev.hunmin.downstream.Task;
+import dev.hunmin.model.Bert;
+import dev.hunmin.model.BertConfig;
+import dev.hunmin.model.SafeTensors;
+import dev.hunmin.tokenize.WordPieceTokenizer;
+import dev.hunmin.train.Finetuner;
+import dev.hunmin.util.HunminException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code hunmin finetune --model DIR --task NAME}: fine-tunes a Hunmin or Hugging Face BERT directory (or, with
+ * --init random, the same architecture from random weights) on one of the seeds' downstream tasks, scores it on
+ * the task's test file, and writes results.json and the fine-tuned model (BertForSequenceClassification tensors).
+ */
+final class FinetuneJob {
+  private static final Logger LOG = LoggerFactory.getLogger(FinetuneJob.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private FinetuneJob() {}
+
+  static Map<String, Object> run(SparkSession spark, Settings s) throws IOException {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    org.apache.hadoop.fs.Path output = new org.apache.hadoop.fs.Path(s.requiredString("output"));
+    FileSystem fs = output.getFileSystem(conf);
+    if (fs.exists(output)) {
+      if (!s.bool("overwrite")) throw new HunminException("output exists: " + output + " (pass --overwrite to replace it)");
+      fs.delete(output, true);
+    }
+    Map<String, Object> result = finetune(conf, s, s.requiredString("model"), s.string("init"), Task.named(s.requiredString("task")), output);
+    ModelFiles.writeText(fs, new org.apache.hadoop.fs.Path(output, "results.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
+    fs.create(new org.apache.hadoop.fs.Path(output, StageOutput.SUCCESS), true).close();
+    result.put("summary", s.string("task") + " " + result.get("scores") + " (" + result.get("train_examples") + " training examples, "
+        + result.get("steps") + " steps, " + result.get("seconds") + " s)");
+    return result;
+  }
+
+  /** Fine-tunes one model on one task; scores on the test file. The model goes under output/model when output is set. */
+  static Map<String, Object> finetune(Configuration conf, Settings s, String modelDir, String init, Task task,
+      org.apache.hadoop.fs.Path output) throws IOException {
+    long started = System.nanoTime();
+    Path evalDir = Path.of(s.requiredString("data"));
+    WordPieceTokenizer tokenizer = Tokenizers.load(conf, modelDir);
+    int maxLength = s.integer("max-length");
+    List<Finetuner.Example> train = encode(tokenizer, sample(task.train(evalDir), s.integer("max-train"), s.seed()), maxLength);
+    List<Task.Item> testItems = sample(task.test(evalDir), s.integer("max-test"), s.seed());
+    List<Finetuner.Example> test = encode(tokenizer, testItems, maxLength);
+    try (NDManager manager = NDManager.newBaseManager(PretrainJob.device(s.string("device")))) {
+      BertConfig config = ModelFiles.readConfig(conf, new org.apache.hadoop.fs.Path(modelDir));
+      Bert bert = switch (init) {
+        case "pretrained" -> ModelFiles.readHf(conf, new org.apache.hadoop.fs.Path(modelDir), manager);
+        case "random" -> Bert.initialize(config, manager, s.seed());
+        default -> throw new HunminException("--init must be pretrained or random, not '" + init + "'");
+      };
+      Finetuner finetuner = new Finetuner(bert, task.numLabels(), tokenizer.id("[PAD]"), s.seed());
+      Finetuner.Settings settings = new Finetuner.Settings(s.integer("batch-size"), s.integer("epochs"), s.number("learning-rate"),
+          s.number("warmup-ratio"), s.number("weight-decay"), s.number("max-grad-norm"), s.seed());
+      int logEvery = s.integer("log-every");
+      long steps = finetuner.train(train, settings, m -> {
+        if ((long) m[0] % logEvery == 0) LOG.info("{} step {}: loss {}", task.name(), (long) m[0], String.format("%.4f", m[1]));
+      });
+      float[] predicted = finetuner.predict(test, s.integer("batch-size"));
+      float[] gold = new float[testItems.size()];
+      for (int i = 0; i < gold.length; i++) gold[i] = testItems.get(i).label();
+
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("task", task.name());
+      r.put("model", modelDir);
+      r.put("init", init);
+      r.put("scores", Scores.of(task, gold, predicted));
+      r.put("train_examples", train.size());
+      r.put("test_examples", test.size());
+      r.put("epochs", settings.epochs());
+      r.put("steps", steps);
+      r.put("seed", s.seed());
+      r.put("seconds", Math.round((System.nanoTime() - started) / 1e7) / 100.0);
+      if (output != null) writeModel(conf, new org.apache.hadoop.fs.Path(output, "model"), config, task, finetuner, modelDir);
+      return r;
+    }
+  }
+
+  /** A seeded subset (all when limit ≤ 0), so a quick run and a full one use the same recipe. */
+  private static List<Task.Item> sample(List<Task.Item> items, int limit, long seed) {
+    if (limit <= 0 || items.size() <= limit) return items;
+    List<Task.Item> copy = new ArrayList<>(items);
+    java.util.Collections.shuffle(copy, new Random(seed));
+    return copy.subList(0, limit);
+  }
+
+  private static List<Finetuner.Example> encode(WordPieceTokenizer t, List<Task.Item> items, int maxLength) {
+    List<Finetuner.Example> out = new ArrayList<>(items.size());
+    for (Task.Item i : items) out.add(Finetuner.encode(t, i.textA(), i.textB(), i.label(), maxLength));
+    return out;
+  }
+
+  /** config.json (BertForSequenceClassification, num_labels via id2label), model.safetensors, the tokenizer files. */
+  private static void writeModel(Configuration conf, org.apache.hadoop.fs.Path dir, BertConfig config, Task task,
+      Finetuner finetuner, String modelDir) throws IOException {
+    FileSystem fs = dir.getFileSystem(conf);
+    fs.mkdirs(dir);
+    ObjectNode c = (ObjectNode) JSON.readTree(config.toJson());
+    c.putArray("architectures").add("BertForSequenceClassification");
+    ObjectNode id2label = c.putObject("id2label");
+    ObjectNode label2id = c.putObject("label2id");
+    for (int i = 0; i < task.numLabels(); i++) {
+      String name = task.regression() ? "score" : task.labels().get(i);
+      id2label.put(Integer.toString(i), name);
+      label2id.put(name, i);
+    }
+    if (task.regression()) c.put("problem_type", "regression");
+    ModelFiles.writeText(fs, new org.apache.hadoop.fs.Path(dir, "config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(c));
+    Map<String, SafeTensors.Tensor> tensors = new LinkedHashMap<>();
+    finetuner.parameters().forEach((name, a) -> tensors.put(name, new SafeTensors.Tensor(a.getShape().getShape(), a.toFloatArray())));
+    try (OutputStream out = fs.create(new org.apache.hadoop.fs.Path(dir, "model.safetensors"), true)) {
+      SafeTensors.write(tensors, Map.of("format", "pt"), out);
+    }
+    for (Map.Entry<String, String> f : ModelFiles.tokenizerFiles(conf, new org.apache.hadoop.fs.Path(modelDir)).entrySet()) {
+      ModelFiles.writeText(fs, new org.apache.hadoop.fs.Path(dir, f.getKey()), f.getValue());
+    }
+  }
+}

@@ -1,0 +1,77 @@
+package dev.hunmin.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hunmin.model.SafeTensors;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** finetune and evaluate through the CLI, on the sample pipeline's tiny model and small seeded task subsets. */
+class FinetuneJobTest {
+  @TempDir static Path tmp;
+  static Path model;
+  static String data;
+
+  @BeforeAll
+  static void pretrained() {
+    Path eval = Path.of(System.getProperty("hunmin.shared", "../shared")).resolve("data/eval").toAbsolutePath().normalize();
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(eval), "shared evaluation sets not found: " + eval);
+    data = eval.toString();
+    Hunmin.Result r = Hunmin.run("pipeline", "--work", tmp.resolve("work").toString(), "--set", "pipeline.pretrain-steps=4");
+    assertEquals(0, r.exit(), r.err());
+    model = tmp.resolve("work/pretrain/final");
+  }
+
+  @Test
+  void finetuneScoresATaskAndSavesAClassifierInHuggingFaceLayout() throws IOException {
+    Path out = tmp.resolve("nsmc");
+    Hunmin.Result r = Hunmin.run("finetune", "--model", model.toString(), "--task", "nsmc", "--data", data, "--output", out.toString(),
+        "--max-train", "96", "--max-test", "64", "--epochs", "1", "--batch-size", "16");
+    assertEquals(0, r.exit(), r.err());
+    JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+    double accuracy = results.at("/scores/accuracy").asDouble(-1);
+    assertTrue(accuracy >= 0 && accuracy <= 1, results.toString());
+    assertEquals(96, results.at("/train_examples").asInt());
+    assertEquals(6, results.at("/steps").asInt());
+    assertTrue(Files.exists(out.resolve("_SUCCESS")));
+    JsonNode config = new ObjectMapper().readTree(out.resolve("model/config.json").toFile());
+    assertEquals("BertForSequenceClassification", config.at("/architectures/0").asText());
+    assertEquals("1", config.at("/id2label/1").asText());
+    try (InputStream in = Files.newInputStream(out.resolve("model/model.safetensors"))) {
+      Map<String, SafeTensors.Tensor> tensors = SafeTensors.read(in);
+      assertTrue(tensors.containsKey("classifier.weight") && tensors.containsKey("bert.pooler.dense.weight"));
+      assertTrue(tensors.keySet().stream().noneMatch(k -> k.startsWith("cls.")), "no pretraining heads");
+    }
+    assertTrue(Files.exists(out.resolve("model/vocab.txt")));
+  }
+
+  @Test
+  void evaluateWritesTheModelByTaskTableWithRandomInitBeside() throws IOException {
+    Path out = tmp.resolve("eval");
+    Hunmin.Result r = Hunmin.run("evaluate", "--models", model.toString(), "--tasks", "korsts,question_pair", "--output", out.toString(),
+        "--set", "finetune.data=" + data, "--set", "finetune.max-train=48", "--set", "finetune.max-test=48",
+        "--set", "finetune.epochs=1", "--set", "finetune.batch-size=16");
+    assertEquals(0, r.exit(), r.err());
+    String table = Files.readString(out.resolve("results.md"));
+    assertTrue(table.startsWith("| model | init | korsts | question_pair |"), table);
+    assertTrue(table.contains("| pretrained |") && table.contains("| random |"), table);
+    assertTrue(table.contains("pearson") && table.contains("spearman") && table.contains("macro_f1"), table);
+    assertEquals(4, new ObjectMapper().readTree(out.resolve("results.json").toFile()).at("/results").size());
+  }
+
+  @Test
+  void anUnknownTaskIsAClearError() {
+    Hunmin.Result r = Hunmin.run("finetune", "--model", model.toString(), "--task", "squad", "--output", tmp.resolve("x").toString());
+    assertEquals(2, r.exit());
+    assertTrue(r.errorLine().contains("unknown task 'squad'"), r.errorLine());
+  }
+}
