@@ -53,6 +53,12 @@ public final class Main {
         return 0;
       }
       Settings settings = Settings.load(cli);
+      // a finished step of the same configuration is left alone before any Spark starts
+      org.apache.hadoop.conf.Configuration hadoop = Completion.hadoopConf(settings);
+      if (Completion.decide(settings, hadoop) == Completion.Decision.SKIP) {
+        out.println(c.name() + ": " + Completion.skipped(settings, hadoop));
+        return 0;
+      }
       Map.Entry<SparkSession, Boolean> session = Spark.session(settings);
       try {
         Map<String, Object> report = c.job().run(session.getKey(), settings);

@@ -188,6 +188,16 @@ final class Settings implements Serializable {
     });
   }
 
+  /** --skip-if-done: a finished output of the same configuration is left as it is (see {@link Completion}). */
+  boolean skipIfDone() {
+    return root.getBoolean("hunmin.skip-if-done");
+  }
+
+  /** The whole effective configuration, for the fingerprint. */
+  Config root() {
+    return root;
+  }
+
   long seed() {
     return root.getLong("hunmin.seed");
   }
