@@ -61,8 +61,9 @@ final class Completion {
    * marker of another configuration is an error (exit 2) unless --overwrite, which RUNs and replaces it.
    */
   static Decision decide(Settings s, Configuration conf) {
+    if (!s.skipIfDone()) return Decision.RUN;
     String dir = markedOutput(s);
-    if (!s.skipIfDone() || dir == null) return Decision.RUN;
+    if (dir == null) return Decision.RUN;
     Path marker = new Path(dir, StageOutput.SUCCESS);
     if (!exists(conf, marker)) return Decision.RUN;
     String done = read(conf, marker);

@@ -54,8 +54,8 @@ public final class Main {
       }
       Settings settings = Settings.load(cli);
       // a finished step of the same configuration is left alone before any Spark starts
-      org.apache.hadoop.conf.Configuration hadoop = Completion.hadoopConf(settings);
-      if (Completion.decide(settings, hadoop) == Completion.Decision.SKIP) {
+      org.apache.hadoop.conf.Configuration hadoop = settings.skipIfDone() ? Completion.hadoopConf(settings) : null;
+      if (hadoop != null && Completion.decide(settings, hadoop) == Completion.Decision.SKIP) {
         out.println(c.name() + ": " + Completion.skipped(settings, hadoop));
         return 0;
       }
@@ -103,7 +103,7 @@ public final class Main {
   }
 
   static String usage() {
-    StringBuilder b = new StringBuilder("usage: hunmin <command> [--flag value …] [--conf FILE] [--set key=value] [--overwrite] [--help]\n\ncommands:\n");
+    StringBuilder b = new StringBuilder("usage: hunmin <command> [--flag value …] [--conf FILE] [--set key=value] [--overwrite] [--skip-if-done] [--help]\n\ncommands:\n");
     for (Command c : COMMANDS) b.append(String.format("  %-10s %s%n", c.name(), c.summary()));
     return b.toString();
   }

@@ -229,7 +229,7 @@ final class Settings implements Serializable {
     Config section = defaults().getConfig("hunmin." + command);
     StringBuilder out = new StringBuilder();
     describe(section.root().entrySet(), "", out);
-    out.append("  --conf FILE, --set key=value, --overlay NAME, --seed N, --master URL, --help\n");
+    out.append("  --conf FILE, --set key=value, --overlay NAME, --seed N, --master URL, --skip-if-done, --help\n");
     return out.toString();
   }
 
