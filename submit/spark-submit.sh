@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Runs a Hunmin command on a cluster through spark-submit, with the cluster's own Spark (3.5, Scala 2.12).
-#   SPARK_HOME=/opt/spark submit/spark-submit.sh <command> [--flag value …]
-# Extra spark-submit options (master, deploy mode, resources) go in HUNMIN_SUBMIT_OPTS, e.g.
-#   HUNMIN_SUBMIT_OPTS="--master yarn --deploy-mode cluster --executor-memory 8g --num-executors 10"
-# The jar is spark-jobs/target/hunmin-spark-jobs-*-cluster.jar (mvn -DskipTests package): Hunmin, Nori and
-# Typesafe Config, with Spark and Hadoop left to the cluster. The cluster overlay (conf/cluster.conf) applies.
+# Runs a Hunmin command through spark-submit: on a cluster (YARN, Kubernetes, standalone) or this machine.
+#   submit/spark-submit.sh <command> [--flag value …]
+# spark-submit options (master, deploy mode, resources) go in HUNMIN_SUBMIT_OPTS, e.g.
+#   HUNMIN_SUBMIT_OPTS="--master yarn --deploy-mode cluster --num-executors 10"
+# They come after the command's resource profile below, so they win (spark-submit keeps the last value).
+# With SPARK_HOME set, its bin/spark-submit runs (the cluster's Spark 3.5, Scala 2.12); without, the same
+# org.apache.spark.deploy.SparkSubmit runs from the project's own jars (submit/spark-home.sh), client mode only.
+# The application jar is spark-jobs/target/hunmin-spark-jobs-*-cluster.jar (mvn -DskipTests package): Hunmin,
+# DJL, Nori and Typesafe Config, with Spark and Hadoop left to the cluster. The cluster overlay applies.
+# HUNMIN_GPUS=N (pretrain): N GPUs per executor, one per task (replica), found by submit/gpu-discovery.sh.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jar=$(ls "$root"/spark-jobs/target/hunmin-spark-jobs-*-cluster.jar 2>/dev/null | head -1)
@@ -12,7 +16,52 @@ jar=$(ls "$root"/spark-jobs/target/hunmin-spark-jobs-*-cluster.jar 2>/dev/null |
 [[ $# -gt 0 ]] || { echo "usage: spark-submit.sh <command> [--flag value …]" >&2; exit 2; }
 command="$1"
 shift
+
+# Resource profiles per command: executors for shuffles (clean, vocab, nsp) or one training replica each
+# (pretrain: the replica's PyTorch threads take every core, so spark.task.cpus = spark.executor.cores).
+case "$command" in
+  clean|vocab|nsp|tokenize)
+    profile=(--conf spark.executor.memory=8g --conf spark.executor.cores=4) ;;
+  pretrain|pipeline)
+    profile=(--conf spark.executor.memory=16g --conf spark.executor.cores=8 --conf spark.task.cpus=8) ;;
+  *)
+    profile=(--conf spark.executor.memory=4g --conf spark.executor.cores=2) ;;
+esac
+if [[ "$command" == pretrain && -n "${HUNMIN_GPUS:-}" ]]; then
+  # YARN localizes --files before the executor starts, so the script is found in its working directory;
+  # Kubernetes and standalone need it on the node (HUNMIN_GPU_DISCOVERY, see README "Operations")
+  profile+=(--conf "spark.executor.resource.gpu.amount=$HUNMIN_GPUS" --conf spark.task.resource.gpu.amount=1
+    --conf "spark.executor.resource.gpu.discoveryScript=${HUNMIN_GPU_DISCOVERY:-./gpu-discovery.sh}"
+    --files "$root/submit/gpu-discovery.sh")
+fi
+# DJL's PyTorch natives are not in the cluster jar (per platform, large): executors get them from these jars,
+# unless HUNMIN_PYTORCH_JARS names others (a CUDA build) or is empty (PYTORCH_LIBRARY_PATH on the nodes).
+case "$command" in
+  pretrain|export-hf|fill-mask|pipeline)
+    natives="${HUNMIN_PYTORCH_JARS-$(ls "$root"/spark-jobs/target/lib/pytorch-jni-*.jar "$root"/spark-jobs/target/lib/pytorch-native-cpu-*.jar 2>/dev/null | paste -sd, -)}"
+    [[ -z "$natives" ]] || profile+=(--jars "$natives") ;;
+esac
+# DJL never downloads: its natives come from the jars or PYTORCH_LIBRARY_PATH
+profile+=(--conf spark.executor.extraJavaOptions=-Dai.djl.offline=true)
+
+args=(--class dev.hunmin.jobs.Main --name "hunmin $command" "${profile[@]}")
+if [[ -n "${SPARK_HOME:-}" ]]; then
+  # shellcheck disable=SC2086
+  exec "$SPARK_HOME/bin/spark-submit" --driver-java-options -Dai.djl.offline=true "${args[@]}" ${HUNMIN_SUBMIT_OPTS:-} \
+    "$jar" "$command" --overlay cluster "$@"
+fi
+home="$("$root/submit/spark-home.sh")"
+# what bin/spark-class would add: the module opens Spark needs on Java 17, and the driver's memory
+opens=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
+  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
+  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
+  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
+  --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
+  -Djdk.reflect.useDirectMethodHandle=false)
+export SPARK_HOME="$home" SPARK_SCALA_VERSION=2.12 SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 # shellcheck disable=SC2086
-exec "${SPARK_HOME:?set SPARK_HOME to a Spark 3.5 installation}/bin/spark-submit" \
-  --class dev.hunmin.jobs.Main --name "hunmin $command" ${HUNMIN_SUBMIT_OPTS:-} \
-  "$jar" "$command" --overlay cluster "$@"
+exec java -Xmx${HUNMIN_DRIVER_MEMORY:-2g} "${opens[@]}" -Dai.djl.offline=true \
+  -Dlog4j2.configurationFile="$root/conf/log4j2.properties" -cp "$home/jars/*" org.apache.spark.deploy.SparkSubmit \
+  "${args[@]}" ${HUNMIN_SUBMIT_OPTS:-} "$jar" "$command" --overlay cluster "$@"

@@ -113,7 +113,7 @@ final class CleanJob {
       long sentencesOut = result.select(expr("coalesce(sum(size(sentences)), 0)")).first().getLong(0);
 
       Map<String, Object> report = report(s, inputs, counts, docsOut, sentencesOut, started);
-      out.commit(report);
+      out.commit(report, s);
       cleaned.unpersist();
       steps.current.unpersist();
       result.unpersist();

@@ -1,6 +1,5 @@
 package dev.hunmin.jobs;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hunmin.downstream.Task;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -8,28 +7,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 
 /**
  * {@code hunmin evaluate --models A,B --tasks nsmc,korsts}: seed 004's table — every model fine-tuned on every
  * task with the finetune settings, and with --random-init the same architecture from random weights beside each,
- * which is what pretraining is worth. Writes results.json and results.md (model × task), then _SUCCESS.
+ * which is what pretraining is worth. Writes results.json and results.md (model × task) atomically, _SUCCESS last.
  */
 final class EvaluateJob {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private EvaluateJob() {}
 
   static Map<String, Object> run(SparkSession spark, Settings s) throws IOException {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
-    Path output = new Path(s.requiredString("output"));
-    FileSystem fs = output.getFileSystem(conf);
-    if (fs.exists(output)) {
-      if (!s.bool("overwrite")) throw new dev.hunmin.util.HunminException("output exists: " + output + " (pass --overwrite to replace it)");
-      fs.delete(output, true);
-    }
     List<Task> tasks = s.list("tasks").stream().map(Task::named).toList();
     Settings finetune = s.forStage("finetune", Map.of());
     List<Map<String, Object>> rows = new ArrayList<>();
@@ -42,12 +32,14 @@ final class EvaluateJob {
     report.put("stage", "evaluate");
     report.put("results", rows);
     report.put("finetune", finetune.section());
-    fs.mkdirs(output);
-    ModelFiles.writeText(fs, new Path(output, "results.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report));
     String table = markdown(tasks, rows);
-    ModelFiles.writeText(fs, new Path(output, "results.md"), table);
-    fs.create(new Path(output, StageOutput.SUCCESS), true).close();
-    report.put("summary", "\n" + table);
+    try (StageOutput out = StageOutput.begin(conf, s.requiredString("output"), s.bool("overwrite"))) {
+      out.writeJson("results.json", report);
+      Path md = new Path(out.dir(), "results.md");
+      ModelFiles.writeText(md.getFileSystem(conf), md, table);
+      report.put("summary", "\n" + table);
+      out.commit(report, s);
+    }
     return report;
   }
 

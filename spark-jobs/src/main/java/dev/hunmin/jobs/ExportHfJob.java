@@ -30,7 +30,7 @@ final class ExportHfJob {
       report.put("model", model.toString());
       report.put("parameters", bert.parameters().values().stream().mapToLong(a -> a.getShape().size()).sum());
       report.put("summary", "exported " + model + " → " + out.output());
-      out.commit(report);
+      out.commit(report, s);
       return report;
     }
   }

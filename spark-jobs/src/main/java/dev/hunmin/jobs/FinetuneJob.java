@@ -38,18 +38,15 @@ final class FinetuneJob {
 
   static Map<String, Object> run(SparkSession spark, Settings s) throws IOException {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
-    org.apache.hadoop.fs.Path output = new org.apache.hadoop.fs.Path(s.requiredString("output"));
-    FileSystem fs = output.getFileSystem(conf);
-    if (fs.exists(output)) {
-      if (!s.bool("overwrite")) throw new HunminException("output exists: " + output + " (pass --overwrite to replace it)");
-      fs.delete(output, true);
+    try (StageOutput out = StageOutput.begin(conf, s.requiredString("output"), s.bool("overwrite"))) {
+      Map<String, Object> result = finetune(conf, s, s.requiredString("model"), s.string("init"), Task.named(s.requiredString("task")),
+          new org.apache.hadoop.fs.Path(out.dir()));
+      out.writeJson("results.json", result);
+      result.put("summary", s.string("task") + " " + result.get("scores") + " (" + result.get("train_examples") + " training examples, "
+          + result.get("steps") + " steps, " + result.get("seconds") + " s)");
+      out.commit(result, s);
+      return result;
     }
-    Map<String, Object> result = finetune(conf, s, s.requiredString("model"), s.string("init"), Task.named(s.requiredString("task")), output);
-    ModelFiles.writeText(fs, new org.apache.hadoop.fs.Path(output, "results.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
-    fs.create(new org.apache.hadoop.fs.Path(output, StageOutput.SUCCESS), true).close();
-    result.put("summary", s.string("task") + " " + result.get("scores") + " (" + result.get("train_examples") + " training examples, "
-        + result.get("steps") + " steps, " + result.get("seconds") + " s)");
-    return result;
   }
 
   /** Fine-tunes one model on one task; scores on the test file. The model goes under output/model when output is set. */

@@ -56,6 +56,12 @@ public final class Main {
         return 0;
       }
       Settings settings = Settings.load(cli);
+      // a finished step of the same configuration is left alone before any Spark starts
+      org.apache.hadoop.conf.Configuration hadoop = settings.skipIfDone() ? Completion.hadoopConf(settings) : null;
+      if (hadoop != null && Completion.decide(settings, hadoop) == Completion.Decision.SKIP) {
+        out.println(c.name() + ": " + Completion.skipped(settings, hadoop));
+        return 0;
+      }
       Map.Entry<SparkSession, Boolean> session = Spark.session(settings);
       try {
         Map<String, Object> report = c.job().run(session.getKey(), settings);
@@ -101,7 +107,7 @@ public final class Main {
   }
 
   static String usage() {
-    StringBuilder b = new StringBuilder("usage: hunmin <command> [--flag value …] [--conf FILE] [--set key=value] [--overwrite] [--help]\n\ncommands:\n");
+    StringBuilder b = new StringBuilder("usage: hunmin <command> [--flag value …] [--conf FILE] [--set key=value] [--overwrite] [--skip-if-done] [--help]\n\ncommands:\n");
     for (Command c : COMMANDS) b.append(String.format("  %-10s %s%n", c.name(), c.summary()));
     return b.toString();
   }

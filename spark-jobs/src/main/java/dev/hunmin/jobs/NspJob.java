@@ -138,7 +138,7 @@ final class NspJob {
       out.renameParts("shards", ".parquet");
 
       Map<String, Object> report = report(s, input, rows, pending, examples, numDocs, tokenizer.unkId(), started);
-      out.commit(report);
+      out.commit(report, s);
       rows.unpersist();
       pending.unpersist();
       documents.unpersist();

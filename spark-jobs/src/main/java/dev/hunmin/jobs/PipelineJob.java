@@ -2,6 +2,7 @@ package dev.hunmin.jobs;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 
@@ -19,19 +20,23 @@ final class PipelineJob {
     String work = workPath.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(workPath).toString();
     boolean overwrite = s.bool("overwrite");
     Map<String, Object> stages = new LinkedHashMap<>();
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Path marker = new Path(work, StageOutput.SUCCESS);
+    // the work directory is marked done only when every stage is; a run that fails leaves it unmarked
+    marker.getFileSystem(conf).delete(marker, false);
 
     Map<String, Object> clean = stage(s.list("input"), work, "clean", overwrite);
     for (String key : new String[] {"format", "text-format", "jsonl-field", "tsv-column", "parquet-column"}) {
       clean.put(key, s.string(key));
     }
-    stages.put("clean", CleanJob.run(spark, s.forStage("clean", clean)).get("summary"));
+    stages.put("clean", stage(spark, s.forStage("clean", clean), CleanJob::run));
 
     Map<String, Object> vocab = stage(clean.get("output"), work, "vocab", overwrite);
-    stages.put("vocab", VocabJob.run(spark, s.forStage("vocab", vocab)).get("summary"));
+    stages.put("vocab", stage(spark, s.forStage("vocab", vocab), VocabJob::run));
 
     Map<String, Object> nsp = stage(clean.get("output"), work, "nsp", overwrite);
     nsp.put("vocab", vocab.get("output"));
-    stages.put("nsp", NspJob.run(spark, s.forStage("nsp", nsp)).get("summary"));
+    stages.put("nsp", stage(spark, s.forStage("nsp", nsp), NspJob::run));
 
     Map<String, Object> pretrain = stage(nsp.get("output"), work, "pretrain", overwrite);
     pretrain.put("vocab", vocab.get("output"));
@@ -41,7 +46,7 @@ final class PipelineJob {
     pretrain.put("warmup-steps", s.integer("pretrain-steps") / 10);
     pretrain.put("eval-every", Math.max(1, s.integer("pretrain-steps") / 5));
     pretrain.put("save-every", s.integer("pretrain-steps"));
-    stages.put("pretrain", PretrainJob.run(spark, s.forStage("pretrain", pretrain)).get("summary"));
+    stages.put("pretrain", stage(spark, s.forStage("pretrain", pretrain), PretrainJob::run));
 
     Map<String, Object> fill = new LinkedHashMap<>();
     Path probes = new Path(work, "probes.txt");
@@ -52,12 +57,20 @@ final class PipelineJob {
     fill.put("output", new Path(work, "fill-mask.jsonl").toString());
     stages.put("fill-mask", FillMaskJob.run(spark, s.forStage("fill-mask", fill)).get("summary"));
 
+    Completion.mark(marker.getFileSystem(conf), new Path(work), "pipeline", Completion.fingerprint(s, conf));
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("stage", "pipeline");
     report.put("work", work);
     report.put("stages", stages);
     report.put("summary", "stages done under " + work + ": " + String.join(", ", stages.keySet()));
     return report;
+  }
+
+  /** Runs a stage, or with --skip-if-done leaves it when its output is done with the same configuration. */
+  private static Object stage(SparkSession spark, Settings stage, Main.Job job) throws Exception {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    if (Completion.decide(stage, conf) == Completion.Decision.SKIP) return Completion.skipped(stage, conf);
+    return job.run(spark, stage).get("summary");
   }
 
   /** A stage's input, its output directory under work, and whether to replace an existing one. */

@@ -71,8 +71,10 @@ final class PretrainJob {
     List<Batch.Example> heldOut = validation == null ? List.of() : Shards.head(conf, validation, s.integer("eval-examples"));
     Map<String, Object> report = report(s, files, validation, rows, workers, spark.sparkContext().master(), outcome, heldOut, started);
     FileSystem fs = output.getFileSystem(conf);
+    String fingerprint = Completion.fingerprint(s, conf);
+    report.put("fingerprint", fingerprint);
     ModelFiles.writeText(fs, new Path(output, StageOutput.REPORT), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report));
-    fs.create(new Path(output, StageOutput.SUCCESS), true).close();
+    Completion.mark(fs, output, s.command(), fingerprint);
     return report;
   }
 

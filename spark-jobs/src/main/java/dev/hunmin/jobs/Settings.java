@@ -188,6 +188,16 @@ final class Settings implements Serializable {
     });
   }
 
+  /** --skip-if-done: a finished output of the same configuration is left as it is (see {@link Completion}). */
+  boolean skipIfDone() {
+    return root.getBoolean("hunmin.skip-if-done");
+  }
+
+  /** The whole effective configuration, for the fingerprint. */
+  Config root() {
+    return root;
+  }
+
   long seed() {
     return root.getLong("hunmin.seed");
   }
@@ -219,7 +229,7 @@ final class Settings implements Serializable {
     Config section = defaults().getConfig("hunmin." + command);
     StringBuilder out = new StringBuilder();
     describe(section.root().entrySet(), "", out);
-    out.append("  --conf FILE, --set key=value, --overlay NAME, --seed N, --master URL, --help\n");
+    out.append("  --conf FILE, --set key=value, --overlay NAME, --seed N, --master URL, --skip-if-done, --help\n");
     return out.toString();
   }
 

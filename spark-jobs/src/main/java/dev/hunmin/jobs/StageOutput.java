@@ -89,13 +89,15 @@ final class StageOutput implements AutoCloseable {
     }
   }
 
-  /** Writes the report, moves the staged directory into place and marks it complete. */
-  void commit(Map<String, Object> report) {
+  /** Writes the report, moves the staged directory into place and marks it complete with the config's fingerprint. */
+  void commit(Map<String, Object> report, Settings settings) {
     try {
+      String fingerprint = Completion.fingerprint(settings, fs.getConf());
+      report.put("fingerprint", fingerprint);
       writeJson(REPORT, report);
       if (fs.exists(output) && !fs.delete(output, true)) throw new IOException("cannot delete old " + output);
       if (!fs.rename(staging, output)) throw new IOException("cannot rename " + staging + " to " + output);
-      fs.create(new Path(output, SUCCESS), true).close();
+      Completion.mark(fs, output, settings.command(), fingerprint);
       committed = true;
       LOG.info("wrote {}", output);
     } catch (IOException e) {

@@ -140,7 +140,7 @@ final class VocabJob {
       report.put("config", s.section());
       report.put("summary", String.format(Locale.ROOT, "%d tokens from %d words (%d distinct), coverage %.4f",
           vocab.size(), corpusWords, distinctWords, (double) covered / corpusWords));
-      out.commit(report);
+      out.commit(report, s);
       return report;
     }
   }

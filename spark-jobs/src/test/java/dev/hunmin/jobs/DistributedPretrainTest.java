@@ -34,13 +34,9 @@ class DistributedPretrainTest {
 
   @BeforeAll
   static void shards() throws IOException {
-    Path clean = tmp.resolve("clean");
-    vocab = tmp.resolve("vocab");
-    nsp = tmp.resolve("nsp");
-    assertEquals(0, Hunmin.run("clean", "--input", Hunmin.sample(tmp).toString(), "--output", clean.toString()).exit());
-    assertEquals(0, Hunmin.run("vocab", "--input", clean.toString(), "--output", vocab.toString(), "--vocab-size", "1200").exit());
-    assertEquals(0, Hunmin.run("nsp", "--input", clean.toString(), "--vocab", vocab.toString(), "--output", nsp.toString(),
-        "--shards", "3", "--max-seq-length", "64").exit());
+    Path[] stages = Hunmin.sampleShards(tmp);
+    vocab = stages[0];
+    nsp = stages[1];
     Files.createDirectories(Path.of(System.getenv("SPARK_HOME"), "jars"));
   }
 

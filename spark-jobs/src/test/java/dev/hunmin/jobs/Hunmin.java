@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /** Runs the real CLI in-process (each call starts and stops its own local Spark), capturing its output. */
 final class Hunmin {
@@ -40,6 +41,20 @@ final class Hunmin {
       Files.copy(in, sample);
     }
     return sample;
+  }
+
+  /** clean → vocab (1200 tokens) → nsp (3 shards of length 64) on the sample, under dir; returns {vocab, nsp}. */
+  static Path[] sampleShards(Path dir) throws IOException {
+    Path clean = dir.resolve("clean");
+    Path vocab = dir.resolve("vocab");
+    Path nsp = dir.resolve("nsp");
+    for (Result r : List.of(run("clean", "--input", sample(dir).toString(), "--output", clean.toString()),
+        run("vocab", "--input", clean.toString(), "--output", vocab.toString(), "--vocab-size", "1200"),
+        run("nsp", "--input", clean.toString(), "--vocab", vocab.toString(), "--output", nsp.toString(), "--shards", "3",
+            "--max-seq-length", "64"))) {
+      if (r.exit() != 0) throw new IllegalStateException(r.err());
+    }
+    return new Path[] {vocab, nsp};
   }
 
   static JsonNode report(Path stageDir) throws IOException {

@@ -1,0 +1,84 @@
+package dev.hunmin.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** --skip-if-done through the real CLI: a finished step of the same configuration is left alone, before Spark starts. */
+class SkipIfDoneTest {
+  @TempDir static Path tmp;
+  static String sample;
+
+  @BeforeAll
+  static void sample() throws IOException {
+    sample = Hunmin.sample(tmp).toString();
+  }
+
+  private static String marked(Path stage) throws IOException {
+    return new ObjectMapper().readTree(stage.resolve("_SUCCESS").toFile()).get("fingerprint").asText();
+  }
+
+  private static Hunmin.Result clean(Path out, String... more) {
+    String[] args = new String[5 + more.length];
+    System.arraycopy(new String[] {"clean", "--input", sample, "--output", out.toString()}, 0, args, 0, 5);
+    System.arraycopy(more, 0, args, 5, more.length);
+    return Hunmin.run(args);
+  }
+
+  @Test
+  void aFinishedStepOfTheSameConfigurationIsSkippedAndAnotherIsRefusedUnlessOverwrite() throws IOException {
+    Path out = tmp.resolve("clean");
+    assertEquals(0, clean(out).exit());
+    String fingerprint = marked(out);
+    assertEquals(fingerprint, Hunmin.report(out).get("fingerprint").asText(), "the report names the marker's fingerprint");
+    FileTime finished = Files.getLastModifiedTime(out.resolve("_SUCCESS"));
+
+    // the same configuration, also when a default is restated as text or --overwrite is added: skipped, fast
+    for (String[] same : new String[][] {{"--skip-if-done"}, {"--skip-if-done", "--filter.min-chars", "10"}, {"--skip-if-done", "--overwrite"}}) {
+      long started = System.nanoTime();
+      Hunmin.Result r = clean(out, same);
+      double seconds = (System.nanoTime() - started) / 1e9;
+      assertEquals(0, r.exit(), r.err());
+      assertTrue(r.out().startsWith("clean: skipped: "), r.out());
+      assertTrue(seconds < 5, "skipping took " + seconds + " s");
+    }
+    assertEquals(finished, Files.getLastModifiedTime(out.resolve("_SUCCESS")), "nothing was rewritten");
+
+    // without the flag an existing output is refused, as before
+    assertEquals(2, clean(out).exit());
+
+    // another configuration: refused (exit 2, not worth retrying) unless --overwrite, which runs and re-marks
+    Hunmin.Result changed = clean(out, "--skip-if-done", "--near-dup-threshold", "0.9");
+    assertEquals(2, changed.exit());
+    assertTrue(changed.errorLine().contains("is done with a different configuration"), changed.errorLine());
+    Hunmin.Result replaced = clean(out, "--skip-if-done", "--near-dup-threshold", "0.9", "--overwrite");
+    assertEquals(0, replaced.exit(), replaced.err());
+    assertTrue(replaced.out().startsWith("clean: ") && !replaced.out().contains("skipped"), replaced.out());
+    assertNotEquals(fingerprint, marked(out));
+  }
+
+  @Test
+  void aStepIsNotDoneWhenTheStageItReadWasRemadeWithAnotherConfiguration() throws IOException {
+    Path clean = tmp.resolve("upstream-clean");
+    Path vocab = tmp.resolve("vocab");
+    assertEquals(0, clean(clean).exit());
+    String[] vocabArgs = {"vocab", "--input", clean.toString(), "--output", vocab.toString(), "--vocab-size", "600",
+        "--iterations", "1", "--refinements", "0", "--skip-if-done"};
+    assertEquals(0, Hunmin.run(vocabArgs).exit());
+    assertTrue(Hunmin.run(vocabArgs).out().startsWith("vocab: skipped: "));
+
+    assertEquals(0, clean(clean, "--overwrite", "--filter.min-chars", "12").exit());
+    Hunmin.Result stale = Hunmin.run(vocabArgs);
+    assertEquals(2, stale.exit(), stale.out());
+    assertTrue(stale.errorLine().contains("different configuration"), stale.errorLine());
+  }
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The DAG's steps for cron (or any scheduler without one): clean → vocab → nsp → pretrain → export-hf, each
+# with --skip-if-done. A step that exits 3 (external failure) or 1 (unexpected) is retried after a pause, up to
+# HUNMIN_RETRIES times; exit 2 (bad input or configuration) stops at once, since a retry would fail the same way.
+# Environment: HUNMIN_HOME, HUNMIN_CORPUS, HUNMIN_WORK as in submit/airflow/hunmin_dag.py; HUNMIN_RETRIES (2),
+# HUNMIN_RETRY_DELAY seconds (600).
+set -uo pipefail
+home="${HUNMIN_HOME:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+work="${HUNMIN_WORK:?set HUNMIN_WORK}"
+corpus="${HUNMIN_CORPUS:?set HUNMIN_CORPUS}"
+
+step() {
+  local attempt=0 rc
+  while true; do
+    echo "$(date -Is) hunmin $1: start (attempt $((attempt + 1)))"
+    "$home/submit/spark-submit.sh" "$@" --skip-if-done
+    rc=$?
+    [[ $rc -eq 0 ]] && return 0
+    if [[ $rc -eq 2 || $attempt -ge ${HUNMIN_RETRIES:-2} ]]; then
+      echo "$(date -Is) hunmin $1: failed with exit $rc; stopping"
+      exit "$rc"
+    fi
+    attempt=$((attempt + 1))
+    sleep "${HUNMIN_RETRY_DELAY:-600}"
+  done
+}
+
+step clean --input "$corpus" --output "$work/clean"
+step vocab --input "$work/clean" --output "$work/vocab" --vocab-size 30000
+step nsp --input "$work/clean" --vocab "$work/vocab" --output "$work/nsp" --shards 64
+step pretrain --input "$work/nsp" --vocab "$work/vocab" --output "$work/pretrain" --size base --resume
+step export-hf --model "$work/pretrain" --output "$work/model"
