@@ -8,7 +8,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import ai.djl.ndarray.index.NDIndex;
 import dev.hunmin.model.Bert;
+import dev.hunmin.model.BertConfig;
+import dev.hunmin.model.SafeTensors;
+import dev.hunmin.util.HunminException;
 import dev.hunmin.tokenize.WordPieceTokenizer;
 import dev.hunmin.util.Seeds;
 import java.util.ArrayList;
@@ -53,6 +57,40 @@ public final class Finetuner {
     parameters.put("classifier.weight", manager.create(w, new Shape(numLabels, h)));
     parameters.put("classifier.bias", manager.zeros(new Shape(numLabels)));
     parameters.values().forEach(p -> p.setRequiresGradient(true));
+  }
+
+  /**
+   * A fine-tuned classifier as Hugging Face saves BertForSequenceClassification (bert.* and classifier.*; no
+   * pretraining heads, which are filled with zeros here since classification never reads them).
+   */
+  public static Finetuner load(BertConfig config, NDManager manager, Map<String, SafeTensors.Tensor> tensors, int padId) {
+    Map<String, SafeTensors.Tensor> encoder = new LinkedHashMap<>(tensors);
+    SafeTensors.Tensor weight = encoder.remove("classifier.weight");
+    SafeTensors.Tensor bias = encoder.remove("classifier.bias");
+    if (weight == null || bias == null) throw new HunminException("not a sequence classifier: no classifier.weight/classifier.bias");
+    Bert.shapes(config).forEach((name, shape) -> {
+      if (name.startsWith("cls.")) encoder.putIfAbsent(name, new SafeTensors.Tensor(shape.getShape(), new float[(int) shape.size()]));
+    });
+    Finetuner f = new Finetuner(Bert.fromTensors(config, manager, encoder), (int) weight.shape()[0], padId, 0);
+    JniUtils.setGradMode(false); // this thread (a Spark task) may never have turned it off
+    f.parameters.get("classifier.weight").set(new NDIndex(":, :"), manager.create(weight.values(), new Shape(weight.shape())));
+    f.parameters.get("classifier.bias").set(new NDIndex(":"), manager.create(bias.values(), new Shape(bias.shape())));
+    return f;
+  }
+
+  /** Class probabilities [N, numLabels] (softmax), or the values [N, 1] for regression. */
+  public float[][] scores(List<Example> examples, int batchSize) {
+    JniUtils.setGradMode(false);
+    float[][] out = new float[examples.size()][];
+    for (int from = 0; from < examples.size(); from += batchSize) {
+      List<Example> batch = examples.subList(from, Math.min(examples.size(), from + batchSize));
+      try (NDScope scope = new NDScope(); NDManager m = NDManager.newBaseManager(device())) {
+        NDArray logits = forward(m, batch, false);
+        float[] values = (numLabels == 1 ? logits : logits.softmax(-1)).toFloatArray();
+        for (int i = 0; i < batch.size(); i++) out[from + i] = java.util.Arrays.copyOfRange(values, i * numLabels, (i + 1) * numLabels);
+      }
+    }
+    return out;
   }
 
   /**

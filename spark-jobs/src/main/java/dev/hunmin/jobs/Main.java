@@ -31,6 +31,7 @@ public final class Main {
       new Command("pipeline", "every stage in order on one corpus (the embedded sample by default)", PipelineJob::run),
       new Command("finetune", "a BERT directory → fine-tuned on a downstream task (NSMC, hate speech, question pairs, KorNLI, KorSTS), scored", FinetuneJob::run),
       new Command("evaluate", "models × tasks → the seeds' downstream table (Markdown and JSON), pretrained beside random init", EvaluateJob::run),
+      new Command("predict", "a fine-tuned classifier scores a Parquet or text table across the executors (one predictor each)", PredictJob::run),
       new Command("inspect", "a Parquet output (clean docs, nsp shards, any) → schema, rows per file, decoded sample rows", InspectJob::run));
 
   static List<String> commandNames() {

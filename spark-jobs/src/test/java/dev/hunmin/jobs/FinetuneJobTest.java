@@ -52,6 +52,27 @@ class FinetuneJobTest {
       assertTrue(tensors.keySet().stream().noneMatch(k -> k.startsWith("cls.")), "no pretraining heads");
     }
     assertTrue(Files.exists(out.resolve("model/vocab.txt")));
+
+    // batch inference with the fine-tuned model across two partitions, one predictor per executor
+    Path reviews = tmp.resolve("reviews.txt");
+    Files.writeString(reviews, "정말 재미있는 영화\n시간 아까운 영화였다\n배우들 연기가 좋았다\n최악\n");
+    Path scored = tmp.resolve("scored");
+    Hunmin.Result p = Hunmin.run("predict", "--model", out.resolve("model").toString(), "--input", reviews.toString(),
+        "--output", scored.toString(), "--master", "local[2]");
+    assertEquals(0, p.exit(), p.err());
+    assertEquals(4, Hunmin.report(scored).at("/rows").asInt());
+    org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.builder().master("local[1]").getOrCreate();
+    try {
+      var rows = spark.read().parquet(scored.resolve("predictions").toString()).collectAsList();
+      assertEquals(4, rows.size());
+      for (var row : rows) {
+        assertTrue(java.util.List.of("0", "1").contains(row.<String>getAs("label")), row.toString());
+        float score = row.<Float>getAs("score");
+        assertTrue(score >= 0.5f && score <= 1f, "the chosen label's probability: " + row);
+      }
+    } finally {
+      spark.stop();
+    }
   }
 
   @Test
