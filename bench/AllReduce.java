@@ -32,6 +32,13 @@ public class AllReduce {
     long bytes = 4L * floats;
     double loopback = loopback(bytes);
     System.out.printf("raw loopback TCP, one stream: %.2f GB/s (%d MB)%n", loopback / 1e9, bytes >> 20);
+    // a 2-replica ring sends both ways at once; the same traffic without any reduction work, per direction
+    ExecutorService both = Executors.newFixedThreadPool(2);
+    Future<Double> there = both.submit(() -> loopback(bytes / 2));
+    Future<Double> back = both.submit(() -> loopback(bytes / 2));
+    double duplex = (there.get() + back.get()) / 2;
+    both.shutdown();
+    System.out.printf("raw loopback TCP, two streams in opposite directions: %.2f GB/s each%n", duplex / 1e9);
     for (boolean bf16 : new boolean[] {false, true}) {
       double seconds = median(3, () -> ring(2, bf16, c -> {
         float[] v = new float[floats];
@@ -42,8 +49,8 @@ public class AllReduce {
       }).stream().mapToDouble(Double::doubleValue).max().orElseThrow());
       // bus bandwidth (NCCL's convention): the bytes each replica moves, 2(N−1)/N of the buffer, per second
       double bus = bytes * 2.0 * (2 - 1) / 2 / seconds;
-      System.out.printf("ring allreduce, 2 replicas, %d M floats%s: %.3f s, bus bandwidth %.2f GB/s = %.0f%% of loopback%n",
-          floats / 1_000_000, bf16 ? " (bf16 on the wire)" : "", seconds, bus / 1e9, 100 * bus / loopback);
+      System.out.printf("ring allreduce, 2 replicas, %d M floats%s: %.3f s, bus bandwidth %.2f GB/s = %.0f%% of one stream, %.0f%% of two%n",
+          floats / 1_000_000, bf16 ? " (bf16 on the wire)" : "", seconds, bus / 1e9, 100 * bus / loopback, 100 * bus / duplex);
     }
     for (String size : new String[] {"tiny", "base"}) {
       BertConfig c = BertConfig.named(size, 30000, 512);
