@@ -20,7 +20,8 @@ for run in "1 local[2]" "2 local-cluster[2,1,4096]"; do
     --max-steps 60 --batch-size 32 --learning-rate 1e-3 --warmup-steps 10 --eval-every 1000 --log-every 10 \
     --save-every 1000 --max-position-embeddings 128 --workers "$workers" --master "$master" \
     --set "spark.conf.spark.executor.extraClassPath=$cp" --set "spark.conf.spark.executor.memory=4g" \
-    --set "spark.conf.spark.executor.extraJavaOptions=-Dai.djl.offline=true" > "$dir.log" 2>&1
+    --set "spark.conf.spark.executor.extraJavaOptions=-Dai.djl.offline=true" \
+    --set "spark.conf.spark.executorEnv.OMP_NUM_THREADS=1" > "$dir.log" 2>&1
   python3 - "$dir" "$workers" "$master" >> "$out/dataparallel.tsv" <<'PY'
 import json, sys
 d, workers, master = sys.argv[1:]
