@@ -67,7 +67,7 @@ public final class Main {
       try {
         Map<String, Object> report = c.job().run(session.getKey(), settings);
         // a command whose output is its printout (inspect) prints only that, so it can be piped as JSON
-        out.println(report.containsKey("print") ? report.get("print") : c.name() + ": " + report.get("summary"));
+        out.println(Redaction.scrub(report.containsKey("print") ? String.valueOf(report.get("print")) : c.name() + ": " + report.get("summary")));
         return 0;
       } finally {
         if (session.getValue()) session.getKey().stop();
@@ -75,13 +75,36 @@ public final class Main {
     } catch (Throwable t) {
       HunminException known = find(t);
       if (known != null) {
-        err.println("hunmin " + command + ": error: " + known.getMessage());
+        err.println(Redaction.scrub("hunmin " + command + ": error: " + explain(known, t)));
         return known.exitCode();
       }
-      err.println("hunmin " + command + ": unexpected error: " + firstLine(t));
-      t.printStackTrace(err);
+      err.println(Redaction.scrub("hunmin " + command + ": unexpected error: " + firstLine(t)));
+      java.io.StringWriter trace = new java.io.StringWriter();
+      t.printStackTrace(new java.io.PrintWriter(trace));
+      err.print(Redaction.scrub(trace.toString()));
       return 1;
     }
+  }
+
+  private static final java.util.regex.Pattern S3_STATUS =
+      java.util.regex.Pattern.compile("Status Code: (\\d+); Error Code: ([^;]+);");
+
+  /**
+   * The error line; when the store refused the credentials, with what to check instead of the SDK's request detail.
+   * S3A turns HTTP 401/403 (a wrong secret, an unknown key) and "no credentials found" into AccessDeniedException.
+   */
+  static String explain(HunminException known, Throwable t) {
+    String message = known.getMessage();
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof java.nio.file.AccessDeniedException && String.valueOf(c.getMessage()).contains("s3a://")) {
+        String check = "check the credentials (hunmin.s3.access-key/secret-key, or the AWS provider chain) and the bucket's permissions";
+        java.util.regex.Matcher status = S3_STATUS.matcher(c.getMessage());
+        if (!status.find() || !message.contains(c.getMessage())) return message + " (access denied by the S3 store: " + check + ")";
+        return message.replace(c.getMessage(), "access denied by the S3 store (HTTP " + status.group(1) + ", "
+            + status.group(2).trim() + "): " + check);
+      }
+    }
+    return message;
   }
 
   /** The HunminException behind a failure, also when a Spark task threw it on an executor. */

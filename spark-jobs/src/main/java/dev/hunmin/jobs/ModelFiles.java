@@ -26,11 +26,13 @@ import org.apache.hadoop.fs.Path;
 /**
  * Model directories in Hugging Face's layout (config.json, model.safetensors, tokenizer files) and pretrain's
  * checkpoints (checkpoints/step-N: the same plus optimizer.safetensors and trainer_state.json), on any Hadoop file
- * system. A checkpoint is written to a hidden directory and renamed into place, so an interruption never leaves a
- * half-written one among the complete.
+ * system. A checkpoint is written to a hidden directory and renamed into place, its trainer_state.json last, so an
+ * interruption never leaves a half-written one among the complete, also where a rename is a copy (S3A).
  */
 final class ModelFiles {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** A checkpoint's state; its presence marks the checkpoint complete. */
+  private static final String STATE = "trainer_state.json";
 
   private ModelFiles() {}
 
@@ -90,7 +92,7 @@ final class ModelFiles {
   // ---- checkpoints ----------------------------------------------------------------------------------------------
 
   static void writeCheckpoint(Configuration conf, Path output, long step, Bert bert, AdamW optimizer,
-      Map<String, String> textFiles, Map<String, Object> state, int keep) throws IOException {
+      Map<String, String> textFiles, Map<String, Object> stateValues, int keep) throws IOException {
     Path checkpoints = new Path(output, "checkpoints");
     FileSystem fs = checkpoints.getFileSystem(conf);
     Path staging = new Path(checkpoints, ".step-" + step + ".tmp");
@@ -104,12 +106,23 @@ final class ModelFiles {
     try (OutputStream out = fs.create(new Path(staging, "optimizer.safetensors"), true)) {
       SafeTensors.write(moments, Map.of("optimizer_step", Long.toString(optimizer.step())), out);
     }
-    writeText(fs, new Path(staging, "trainer_state.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
     Path done = new Path(checkpoints, "step-" + step);
-    fs.delete(done, true);
+    deleteCheckpoint(fs, done);
     if (!fs.rename(staging, done)) throw new IOException("cannot rename " + staging + " to " + done);
+    // trainer_state.json marks a checkpoint complete, so it comes after the rename: on S3A a directory rename copies
+    // file by file, in parallel, and the state file must not appear before the weights. It is itself written under a
+    // hidden name and renamed, so it never appears half-written (HDFS and local files are visible while written).
+    Path state = new Path(done, ".trainer_state.json.tmp");
+    writeText(fs, state, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(stateValues));
+    if (!fs.rename(state, new Path(done, STATE))) throw new IOException("cannot rename " + state);
     List<Long> steps = steps(fs, checkpoints);
-    for (int i = 0; i < steps.size() - keep; i++) fs.delete(new Path(checkpoints, "step-" + steps.get(i)), true);
+    for (int i = 0; i < steps.size() - keep; i++) deleteCheckpoint(fs, new Path(checkpoints, "step-" + steps.get(i)));
+  }
+
+  /** The state file first, so that a checkpoint half deleted (bulk deletes on S3) no longer counts as complete. */
+  private static void deleteCheckpoint(FileSystem fs, Path dir) throws IOException {
+    fs.delete(new Path(dir, STATE), false);
+    fs.delete(dir, true);
   }
 
   /** The highest complete checkpoint under output, or null. */
@@ -141,7 +154,7 @@ final class ModelFiles {
     List<Long> steps = new ArrayList<>();
     for (FileStatus s : fs.listStatus(checkpoints)) {
       String name = s.getPath().getName();
-      if (name.matches("step-\\d+") && fs.exists(new Path(s.getPath(), "trainer_state.json"))) {
+      if (name.matches("step-\\d+") && fs.exists(new Path(s.getPath(), STATE))) {
         steps.add(Long.parseLong(name.substring(5)));
       }
     }

@@ -44,12 +44,31 @@ final class Settings implements Serializable {
     Config layered = defaults;
     for (String overlay : cli.overlays()) layered = parseOverlay(overlay).withFallback(layered);
     for (String file : cli.confFiles()) layered = parseFile(file).withFallback(layered);
+    for (String set : cli.sets()) {
+      // before parsing: a parse error may echo the value
+      int eq = set.indexOf('=');
+      if (eq > 0 && Redaction.sensitive(set.substring(0, eq))) Redaction.remember(set.substring(eq + 1));
+    }
     for (String set : cli.sets()) layered = parseSet(set).withFallback(layered);
+    cli.flags().forEach((name, value) -> {
+      if (Redaction.sensitive(name)) Redaction.remember(value);
+    });
     layered = flags(cli.command(), cli.flags(), defaults).withFallback(layered);
     try {
-      return new Settings(cli.command(), layered.resolve());
+      Config resolved = layered.resolve();
+      rememberSecrets(resolved);
+      return new Settings(cli.command(), resolved);
     } catch (ConfigException e) {
       throw new HunminException("configuration: " + e.getMessage());
+    }
+  }
+
+  /** Every value under a sensitive key, wherever it is (hunmin.s3, spark.conf's fs.s3a.*), for Redaction.scrub. */
+  private static void rememberSecrets(Config config) {
+    for (Map.Entry<String, ConfigValue> e : config.entrySet()) {
+      if (Redaction.sensitive(e.getKey()) && e.getValue().valueType() == ConfigValueType.STRING) {
+        Redaction.remember((String) e.getValue().unwrapped());
+      }
     }
   }
 
@@ -213,14 +232,22 @@ final class Settings implements Serializable {
     return out;
   }
 
-  /** The command's section as plain values, for _REPORT.json. */
-  Map<String, Object> section() {
-    return root.getConfig("hunmin." + command).root().unwrapped();
+  /** The hunmin.s3 section as strings (S3A settings; empty means unset). */
+  Map<String, String> s3() {
+    Map<String, String> out = new TreeMap<>();
+    root.getConfig("hunmin.s3").entrySet().forEach(e -> out.put(e.getKey(), String.valueOf(e.getValue().unwrapped())));
+    return out;
   }
 
-  /** The effective section as HOCON, for --help and logs. */
+  /** The command's section as plain values, for _REPORT.json; credentials masked. */
+  @SuppressWarnings("unchecked")
+  Map<String, Object> section() {
+    return (Map<String, Object>) Redaction.tree(null, root.getConfig("hunmin." + command).root().unwrapped());
+  }
+
+  /** The effective section as HOCON, for logs; credentials masked. */
   String render() {
-    return root.getConfig("hunmin." + command).root()
+    return ConfigValueFactory.fromMap(section())
         .render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
   }
 
@@ -230,6 +257,8 @@ final class Settings implements Serializable {
     StringBuilder out = new StringBuilder();
     describe(section.root().entrySet(), "", out);
     out.append("  --conf FILE, --set key=value, --overlay NAME, --seed N, --master URL, --skip-if-done, --help\n");
+    out.append("\ns3a:// storage (hunmin.s3; --overlay s3 reads them from the environment):\n");
+    describe(defaults().getConfig("hunmin.s3").root().entrySet(), "s3.", out);
     return out.toString();
   }
 
@@ -244,7 +273,9 @@ final class Settings implements Serializable {
         continue;
       }
       String comment = String.join(" ", v.origin().comments()).trim();
-      out.append(String.format("  --%-28s %s%n", name + " " + v.render(ConfigRenderOptions.concise()), comment));
+      String shown = Redaction.sensitive(name) && !String.valueOf(v.unwrapped()).isEmpty() ? Redaction.MASK
+          : v.render(ConfigRenderOptions.concise());
+      out.append(String.format("  --%-28s %s%n", name + " " + shown, comment));
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.hunmin.jobs;
 
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
@@ -15,7 +16,31 @@ final class Spark {
     SparkSession.Builder builder = SparkSession.builder().appName("hunmin " + settings.command());
     if (!new SparkConf().contains("spark.master")) builder.master(settings.sparkMaster());
     settings.sparkConf().forEach(builder::config);
-    return Map.entry(builder.getOrCreate(), !existing);
+    SparkSession spark = builder.getOrCreate();
+    // on the Hadoop configuration, not the SparkConf: every job reads and ships this one (also to executors, with
+    // each job), it applies to a session that already existed, and the secret stays out of Spark's environment
+    s3(settings, spark.sparkContext().hadoopConfiguration());
+    return Map.entry(spark, !existing);
+  }
+
+  /** hunmin.s3 as fs.s3a.* keys; empty values leave what the Hadoop configuration already says. */
+  static void s3(Settings settings, Configuration conf) {
+    Map<String, String> s3 = settings.s3();
+    String endpoint = s3.get("endpoint");
+    if (!endpoint.isBlank()) {
+      conf.set("fs.s3a.endpoint", endpoint);
+      if (endpoint.startsWith("http://")) conf.set("fs.s3a.connection.ssl.enabled", "false");
+    }
+    setIfGiven(conf, "fs.s3a.endpoint.region", s3.get("region"));
+    if (Boolean.parseBoolean(s3.get("path-style-access"))) conf.set("fs.s3a.path.style.access", "true");
+    setIfGiven(conf, "fs.s3a.access.key", s3.get("access-key"));
+    setIfGiven(conf, "fs.s3a.secret.key", s3.get("secret-key"));
+    setIfGiven(conf, "fs.s3a.session.token", s3.get("session-token"));
+    setIfGiven(conf, "fs.s3a.aws.credentials.provider", s3.get("credentials-provider"));
+  }
+
+  private static void setIfGiven(Configuration conf, String key, String value) {
+    if (value != null && !value.isBlank()) conf.set(key, value.strip());
   }
 
   private static boolean live(scala.Option<SparkSession> session) {

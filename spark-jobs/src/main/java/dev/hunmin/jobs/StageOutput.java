@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A stage's output directory, written atomically: everything goes to a hidden sibling directory, which replaces
  * the output only when complete; {@code _SUCCESS} is created last, after the rename, so that it appears last on
- * stores whose rename is a copy (S3). A later stage reads an input only if its {@code _SUCCESS} exists.
+ * stores whose rename is a copy of every file (S3A: the output is visible while it fills, but without _SUCCESS). A
+ * later stage reads an input only if its {@code _SUCCESS} exists.
  */
 final class StageOutput implements AutoCloseable {
   static final String SUCCESS = "_SUCCESS";
@@ -95,6 +96,9 @@ final class StageOutput implements AutoCloseable {
       String fingerprint = Completion.fingerprint(settings, fs.getConf());
       report.put("fingerprint", fingerprint);
       writeJson(REPORT, report);
+      // the old marker goes first: a directory delete on S3 is a series of bulk deletes, and a reader must not see
+      // _SUCCESS beside half-deleted data
+      fs.delete(new Path(output, SUCCESS), false);
       if (fs.exists(output) && !fs.delete(output, true)) throw new IOException("cannot delete old " + output);
       if (!fs.rename(staging, output)) throw new IOException("cannot rename " + staging + " to " + output);
       Completion.mark(fs, output, settings.command(), fingerprint);
