@@ -9,6 +9,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.hunmin.collective.Collective;
 import dev.hunmin.model.Bert;
+import dev.hunmin.util.HunminException;
 import dev.hunmin.util.Seeds;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -54,6 +55,10 @@ public final class Pretrainer {
   private final Collective collective;
   private final GradientSync sync;
   private long step;
+  private int nonFiniteInARow;
+
+  /** Skipped steps in a row after which a run counts as diverged. */
+  static final int MAX_NON_FINITE_IN_A_ROW = 50;
 
   /** 16 MB buckets: large enough to keep the ring busy, small enough to overlap copying with sending. */
   private static final int BUCKET_FLOATS = 1 << 22;
@@ -125,8 +130,15 @@ public final class Pretrainer {
         collective.allReduceSum(totals);
         gradNorm = GradientClipping.clipByGlobalNorm(model.parameters().values(), settings.maxGradNorm());
         lr = settings.schedule().learningRate(step);
-        // an infinite or NaN gradient would poison every weight: that step is skipped (and its norm reported)
-        if (Double.isFinite(gradNorm)) optimizer.update(model.parameters(), lr);
+        // an infinite or NaN gradient would poison every weight: that step is skipped (and its norm reported);
+        // many in a row mean the run has diverged, and going on would only burn time without learning
+        if (Double.isFinite(gradNorm)) {
+          optimizer.update(model.parameters(), lr);
+          nonFiniteInARow = 0;
+        } else if (++nonFiniteInARow >= MAX_NON_FINITE_IN_A_ROW) {
+          throw new HunminException("gradients were not finite for " + MAX_NON_FINITE_IN_A_ROW + " steps in a row (up to step "
+              + (step + 1) + "): training diverged; resume from an earlier checkpoint with a lower learning rate");
+        }
         for (NDArray p : model.parameters().values()) p.getGradient().subi(p.getGradient());
       }
       step++;

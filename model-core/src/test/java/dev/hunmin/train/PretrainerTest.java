@@ -1,6 +1,7 @@
 package dev.hunmin.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
@@ -65,6 +66,21 @@ class PretrainerTest {
     System.out.printf("tiny BERT after 150 steps: held-out MLM loss %.3f, accuracy %.3f (unigram baseline %.3f)%n",
         metrics[0], metrics[1], unigram);
     assertTrue(metrics[1] > 0.5, "held-out MLM accuracy " + metrics[1]);
+  }
+
+  @Test
+  void aRunWhoseGradientsStayNonFiniteStopsWithAClearError() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      Bert bert = Bert.initialize(TINY, m, 11);
+      bert.parameters().get("cls.predictions.bias").muli(Float.NaN); // a poisoned weight: every gradient is NaN
+      long steps = Pretrainer.MAX_NON_FINITE_IN_A_ROW + 10;
+      Pretrainer trainer = new Pretrainer(bert, VOCAB, new Pretrainer.Settings(4, 1, steps, new Schedule(1e-3, 1, steps),
+          0.01, 1e-8, 1.0, 0.15, 99, 10));
+      dev.hunmin.util.HunminException e = org.junit.jupiter.api.Assertions.assertThrows(dev.hunmin.util.HunminException.class,
+          () -> trainer.train(corpus(4 * (int) steps, 5).iterator(), steps, metrics -> { }));
+      assertTrue(e.getMessage().contains("training diverged"), e.getMessage());
+      assertEquals(Pretrainer.MAX_NON_FINITE_IN_A_ROW - 1, trainer.step(), "stopped at the 50th skipped step");
+    }
   }
 
   @Test
