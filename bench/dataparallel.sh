@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Data-parallel pretraining on this machine: the ring allreduce against raw loopback TCP (bench/AllReduce.java),
-# then a tiny BERT on the NSP shards of bench/nsp.sh with 1 worker (local[2]: one replica, both cores) and with
+# then a tiny BERT on the NSP shards of bench/nsp.sh with 1 worker (one replica, one PyTorch thread) and with
 # 2 workers (local-cluster: two executor JVMs of one core each, one replica each), same per-replica batch.
 # Writes bench/out/dataparallel.tsv.
 set -euo pipefail
@@ -10,6 +10,8 @@ shards="$out/nsp-local2"
 java -Xmx10g -Dai.djl.offline=true -cp "$(classpath)" "$root/bench/AllReduce.java" | tee "$out/allreduce.txt"
 # local-cluster's workers launch executors from SPARK_HOME/jars (empty here; the class path comes from the conf)
 export SPARK_HOME="$out/spark-home" SPARK_SCALA_VERSION=2.12
+# one PyTorch thread per replica in both runs: 1 replica on 1 core against 2 replicas on 1 core each
+export OMP_NUM_THREADS=1
 mkdir -p "$SPARK_HOME/jars"
 cp="$root/spark-jobs/target/hunmin-spark-jobs.jar:$(ls "$root"/spark-jobs/target/lib/*.jar | tr '\n' ':')"
 printf 'workers\tmaster\tsteps\tseconds\tsequences_per_second\n' > "$out/dataparallel.tsv"
