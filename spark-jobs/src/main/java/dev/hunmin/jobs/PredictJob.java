@@ -57,9 +57,7 @@ final class PredictJob {
       if (!List.of(input.columns()).contains(c)) throw new HunminException("input has no column " + c + " (columns: " + List.of(input.columns()) + ")");
     }
     StructType schema = input.schema().add("label", DataTypes.StringType).add("score", DataTypes.FloatType);
-    Map<String, String> hadoop = new LinkedHashMap<>();
-    conf.forEach(e -> hadoop.put(e.getKey(), e.getValue()));
-    Score score = new Score(model.toString(), hadoop, textA, textB, s.integer("batch-size"), s.integer("max-length"));
+    Score score = new Score(model.toString(), ShippedConf.of(conf), textA, textB, s.integer("batch-size"), s.integer("max-length"));
     try (StageOutput out = StageOutput.begin(conf, s.requiredString("output"), s.bool("overwrite"))) {
       Dataset<Row> scored = input.mapPartitions(score, Encoders.row(schema));
       scored.write().parquet(out.path("predictions"));
@@ -105,8 +103,7 @@ final class PredictJob {
   /** A loaded classifier with its tokenizer and labels; tasks of one executor take turns on it. */
   private record Predictor(Finetuner model, WordPieceTokenizer tokenizer, List<String> labels) {
     static Predictor load(String dir, Map<String, String> hadoop) {
-      Configuration conf = new Configuration(false);
-      hadoop.forEach(conf::set);
+      Configuration conf = ShippedConf.restore(hadoop);
       Path path = new Path(dir);
       try {
         FileSystem fs = path.getFileSystem(conf);

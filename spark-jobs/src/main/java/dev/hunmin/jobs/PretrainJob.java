@@ -57,9 +57,8 @@ final class PretrainJob {
     long rows = Shards.validate(spark, files, tokenizer.vocabSize(), config.maxPositionEmbeddings());
     int[] vocab = IntStream.concat(IntStream.of(tokenizer.id("[PAD]"), tokenizer.id("[MASK]"), tokenizer.vocabSize()),
         WordPieceTokenizer.SPECIAL_TOKENS.stream().mapToInt(tokenizer::id).filter(i -> i >= 0)).toArray();
-    Map<String, String> hadoop = new LinkedHashMap<>();
-    conf.forEach(e -> hadoop.put(e.getKey(), e.getValue()));
-    PretrainReplica.Plan plan = new PretrainReplica.Plan(s, output.toString(), train, validation, config, tokenizerFiles, vocab, hadoop);
+    PretrainReplica.Plan plan = new PretrainReplica.Plan(s, output.toString(), train, validation, config, tokenizerFiles, vocab,
+        ShippedConf.of(conf));
 
     PretrainReplica.Outcome outcome = DataParallel.train(spark, plan, workers, s.string("device"),
         Duration.ofSeconds(s.integer("allreduce-timeout-seconds")), s.bool("allreduce-bf16"));

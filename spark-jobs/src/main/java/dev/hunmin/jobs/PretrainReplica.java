@@ -38,9 +38,7 @@ final class PretrainReplica {
   record Plan(Settings settings, String output, List<String> train, String validation, BertConfig config,
       Map<String, String> tokenizerFiles, int[] vocab, Map<String, String> hadoop) implements Serializable {
     Configuration hadoopConfiguration() {
-      Configuration conf = new Configuration(false);
-      hadoop.forEach(conf::set);
-      return conf;
+      return ShippedConf.restore(hadoop);
     }
 
     /** Replica rank's shards of N: every N-th training shard. */
