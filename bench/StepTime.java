@@ -48,7 +48,7 @@ public class StepTime {
             g.backward(bert.preTrainingLoss(in, types, attention, mlm, nsp, true)[0]);
           }
           adam.update(bert.parameters(), 1e-4);
-          for (NDArray p : bert.parameters().values()) p.getGradient().subi(p.getGradient());
+          dev.hunmin.train.Gradients.zero(bert.parameters().values());
           if (s > 0) seconds += (System.nanoTime() - t0) / 1e9;
         }
       }

@@ -150,9 +150,11 @@ public final class Finetuner {
               loss = l.getFloat();
             }
           }
-          GradientClipping.clipByGlobalNorm(parameters.values(), s.maxGradNorm());
-          optimizer.update(parameters, schedule.learningRate(step));
-          for (NDArray p : parameters.values()) p.getGradient().subi(p.getGradient());
+          // a step with an inf or NaN gradient is skipped, as in pretraining
+          if (Double.isFinite(Gradients.clipByGlobalNorm(parameters.values(), s.maxGradNorm()))) {
+            optimizer.update(parameters, schedule.learningRate(step));
+          }
+          Gradients.zero(parameters.values());
         }
         step++;
         onStep.accept(new double[] {step, loss});

@@ -128,7 +128,7 @@ public final class Pretrainer {
         forwardBackward(micro, counts, totals);
         sync.allReduceGradients();
         collective.allReduceSum(totals);
-        gradNorm = GradientClipping.clipByGlobalNorm(model.parameters().values(), settings.maxGradNorm());
+        gradNorm = Gradients.clipByGlobalNorm(model.parameters().values(), settings.maxGradNorm());
         lr = settings.schedule().learningRate(step);
         // an infinite or NaN gradient would poison every weight: that step is skipped (and its norm reported);
         // many in a row mean the run has diverged, and going on would only burn time without learning
@@ -139,7 +139,7 @@ public final class Pretrainer {
           throw new HunminException("gradients were not finite for " + MAX_NON_FINITE_IN_A_ROW + " steps in a row (up to step "
               + (step + 1) + "): training diverged; resume from an earlier checkpoint with a lower learning rate");
         }
-        for (NDArray p : model.parameters().values()) p.getGradient().subi(p.getGradient());
+        Gradients.zero(model.parameters().values());
       }
       step++;
       double seconds = (System.nanoTime() - started) / 1e9;

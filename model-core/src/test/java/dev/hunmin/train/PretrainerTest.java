@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.hunmin.model.Bert;
 import dev.hunmin.model.BertConfig;
@@ -80,6 +81,29 @@ class PretrainerTest {
           () -> trainer.train(corpus(4 * (int) steps, 5).iterator(), steps, metrics -> { }));
       assertTrue(e.getMessage().contains("training diverged"), e.getMessage());
       assertEquals(Pretrainer.MAX_NON_FINITE_IN_A_ROW - 1, trainer.step(), "stopped at the 50th skipped step");
+    }
+  }
+
+  @Test
+  void aStepWithANonFiniteGradientIsSkippedAndTheNextStepsTrain() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      Bert bert = Bert.initialize(TINY, m, 11);
+      Pretrainer trainer = new Pretrainer(bert, VOCAB, new Pretrainer.Settings(4, 1, 6, new Schedule(1e-3, 1, 6),
+          0.01, 1e-8, 1.0, 0.15, 99, 10));
+      java.util.Iterator<Batch.Example> data = corpus(4 * 6, 5).iterator();
+      List<Pretrainer.Metrics> seen = new ArrayList<>();
+      trainer.train(data, 1, seen::add);
+      // what one overflowing backward pass leaves in the accumulated gradient
+      bert.parameters().get("cls.predictions.bias").getGradient().muli(Float.NaN);
+      float[] before = bert.parameters().get("bert.pooler.dense.weight").toFloatArray();
+      trainer.train(data, 2, seen::add);
+      assertArrayEquals(before, bert.parameters().get("bert.pooler.dense.weight").toFloatArray(), "step 2 skipped");
+      trainer.train(data, 6, seen::add);
+      assertTrue(Double.isNaN(seen.get(1).gradNorm()), "step 2 reports its NaN norm");
+      for (int i : new int[] {0, 2, 3, 4, 5}) {
+        assertTrue(Double.isFinite(seen.get(i).gradNorm()), "step " + (i + 1) + " has a finite gradient: " + seen);
+      }
+      for (NDArray p : bert.parameters().values()) assertTrue(p.isInfinite().logicalOr(p.isNaN()).none().getBoolean());
     }
   }
 
