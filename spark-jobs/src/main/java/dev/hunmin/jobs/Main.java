@@ -32,6 +32,7 @@ public final class Main {
       new Command("finetune", "a BERT directory → fine-tuned on a downstream task (NSMC, hate speech, question pairs, KorNLI, KorSTS), scored", FinetuneJob::run),
       new Command("evaluate", "models × tasks → the seeds' downstream table (Markdown and JSON), pretrained beside random init", EvaluateJob::run),
       new Command("predict", "a fine-tuned classifier scores a Parquet or text table across the executors (one predictor each)", PredictJob::run),
+      new Command("audit", "canaries in a corpus → pretrained with PII scrubbing off and on → exposure and fill-mask probes (Markdown and JSON)", AuditJob::run),
       new Command("inspect", "a Parquet output (clean docs, nsp shards, any) → schema, rows per file, decoded sample rows", InspectJob::run));
 
   static List<String> commandNames() {

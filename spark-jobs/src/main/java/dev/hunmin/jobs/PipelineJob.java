@@ -31,8 +31,10 @@ final class PipelineJob {
     }
     stages.put("clean", stage(spark, s.forStage("clean", clean), CleanJob::run));
 
+    // a vocabulary given (one learned elsewhere, shared by several runs) is used as it is
     Map<String, Object> vocab = stage(clean.get("output"), work, "vocab", overwrite);
-    stages.put("vocab", stage(spark, s.forStage("vocab", vocab), VocabJob::run));
+    if (s.string("vocab").isBlank()) stages.put("vocab", stage(spark, s.forStage("vocab", vocab), VocabJob::run));
+    else vocab.put("output", StageOutput.requireComplete(conf, s.string("vocab"), "vocab").toString());
 
     Map<String, Object> nsp = stage(clean.get("output"), work, "nsp", overwrite);
     nsp.put("vocab", vocab.get("output"));
