@@ -47,7 +47,7 @@ public record Probe(String text, List<List<Map<String, Object>>> topK, String be
       guess[from + q] = order[0];
       if (order[0] == ids[from + q]) recovered++;
     }
-    String text = scorer.tokenizer().decode(masked, true);
+    String text = canary.prefix() + String.join(" ", java.util.Collections.nCopies(to - from, "[MASK]")) + canary.suffix();
     String best = scorer.tokenizer().decode(Arrays.copyOfRange(guess, from, to), true);
     return new Probe(text, topK, best, recovered, to - from);
   }
