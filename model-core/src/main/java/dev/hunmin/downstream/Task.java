@@ -57,19 +57,24 @@ public record Task(String name, String trainFile, String testFile, String textA,
     return read(evalDir.resolve(testFile));
   }
 
-  /** A TSV with a header; rows whose text is empty or whose label is unknown are skipped (NSMC has empty reviews). */
   List<Item> read(Path file) {
-    List<String> lines;
     try {
-      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      return parse(Files.readAllLines(file, StandardCharsets.UTF_8), file.toString());
     } catch (IOException e) {
       throw new HunminException("cannot read " + file + " for task " + name + ": " + e.getMessage(), HunminException.EXTERNAL, e);
     }
-    if (lines.isEmpty()) throw new HunminException(file + " is empty");
+  }
+
+  /**
+   * The lines of one of the task's TSV files (with its header; source names it in errors). Rows whose text is empty
+   * or whose label is unknown are skipped (NSMC has empty reviews).
+   */
+  public List<Item> parse(List<String> lines, String source) {
+    if (lines.isEmpty()) throw new HunminException(source + " is empty");
     List<String> header = Arrays.asList(lines.get(0).split("\t", -1));
-    int a = column(header, textA, file);
-    int b = textB == null ? -1 : column(header, textB, file);
-    int y = column(header, labelColumn, file);
+    int a = column(header, textA, source);
+    int b = textB == null ? -1 : column(header, textB, source);
+    int y = column(header, labelColumn, source);
     List<Item> items = new ArrayList<>();
     for (String line : lines.subList(1, lines.size())) {
       String[] f = line.split("\t", -1);
@@ -87,9 +92,9 @@ public record Task(String name, String trainFile, String testFile, String textA,
     return items;
   }
 
-  private int column(List<String> header, String name, Path file) {
+  private int column(List<String> header, String name, String source) {
     int i = header.indexOf(name);
-    if (i < 0) throw new HunminException(file + " has no column " + name + " (columns: " + header + ")");
+    if (i < 0) throw new HunminException(source + " has no column " + name + " (columns: " + header + ")");
     return i;
   }
 }

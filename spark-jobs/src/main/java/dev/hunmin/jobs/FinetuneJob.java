@@ -13,7 +13,6 @@ import dev.hunmin.train.Finetuner;
 import dev.hunmin.util.HunminException;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,15 +48,23 @@ final class FinetuneJob {
     }
   }
 
+  /** One of a task's files under --data, on any Hadoop file system (a local folder, s3a://…). */
+  static List<Task.Item> items(Configuration conf, org.apache.hadoop.fs.Path data, Task task, String file) throws IOException {
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(data, file);
+    org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(conf);
+    if (!fs.exists(p)) throw new HunminException("task " + task.name() + ": " + p + " not found (--data is the folder of the evaluation sets)");
+    return task.parse(ModelFiles.readText(fs, p).lines().toList(), p.toString());
+  }
+
   /** Fine-tunes one model on one task; scores on the test file. The model goes under output/model when output is set. */
   static Map<String, Object> finetune(Configuration conf, Settings s, String modelDir, String init, Task task,
       org.apache.hadoop.fs.Path output) throws IOException {
     long started = System.nanoTime();
-    Path evalDir = Path.of(s.requiredString("data"));
+    org.apache.hadoop.fs.Path data = new org.apache.hadoop.fs.Path(s.requiredString("data"));
     WordPieceTokenizer tokenizer = Tokenizers.load(conf, modelDir);
     int maxLength = s.integer("max-length");
-    List<Finetuner.Example> train = encode(tokenizer, sample(task.train(evalDir), s.integer("max-train"), s.seed()), maxLength);
-    List<Task.Item> testItems = sample(task.test(evalDir), s.integer("max-test"), s.seed());
+    List<Finetuner.Example> train = encode(tokenizer, sample(items(conf, data, task, task.trainFile()), s.integer("max-train"), s.seed()), maxLength);
+    List<Task.Item> testItems = sample(items(conf, data, task, task.testFile()), s.integer("max-test"), s.seed());
     List<Finetuner.Example> test = encode(tokenizer, testItems, maxLength);
     try (NDManager manager = NDManager.newBaseManager(PretrainJob.device(s.string("device")))) {
       BertConfig config = ModelFiles.readConfig(conf, new org.apache.hadoop.fs.Path(modelDir));

@@ -25,7 +25,7 @@ class FinetuneJobTest {
   static void pretrained() {
     Path eval = Path.of(System.getProperty("hunmin.shared", "../shared")).resolve("data/eval").toAbsolutePath().normalize();
     org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(eval), "shared evaluation sets not found: " + eval);
-    data = eval.toString();
+    data = eval.toUri().toString(); // a file: URI: task files are read through Hadoop, as from s3a://
     Hunmin.Result r = Hunmin.run("pipeline", "--work", tmp.resolve("work").toString(), "--set", "pipeline.pretrain-steps=4");
     assertEquals(0, r.exit(), r.err());
     model = tmp.resolve("work/pretrain/final");
