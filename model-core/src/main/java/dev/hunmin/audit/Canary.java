@@ -1,5 +1,6 @@
 package dev.hunmin.audit;
 
+import dev.hunmin.util.HunminException;
 import dev.hunmin.util.Seeds;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,15 +20,11 @@ public record Canary(String id, SecretFormat format, String prefix, String secre
     return prefix + secret + suffix;
   }
 
-  /** The sentence with another secret in the secret's place. */
-  public String withSecret(String other) {
-    return prefix + other + suffix;
-  }
-
-  /**
-   * {@code perRepeat} canaries of each format for each repeat count, with seeded owners and secrets (no two owners or secrets alike; at most 300).
-   */
+  /** {@code perRepeat} canaries of each format for each repeat count, with seeded owners and secrets, none alike. */
   public static List<Canary> create(long seed, List<SecretFormat> formats, List<Integer> repeatCounts, int perRepeat) {
+    if ((long) formats.size() * repeatCounts.size() * perRepeat > FAMILY.length * GIVEN.length) {
+      throw new HunminException("at most " + FAMILY.length * GIVEN.length + " canaries (one made-up name each)");
+    }
     SplittableRandom random = Seeds.random(seed, "canaries");
     List<Canary> out = new ArrayList<>();
     java.util.Set<String> used = new java.util.HashSet<>();

@@ -28,7 +28,6 @@ import org.apache.spark.sql.SparkSession;
 final class AuditJob {
   private AuditJob() {}
 
-  @SuppressWarnings("unchecked")
   static Map<String, Object> run(SparkSession spark, Settings s) throws Exception {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     List<Canary> canaries = Canary.create(s.seed(), s.list("formats").stream().map(SecretFormat::of).toList(),
@@ -50,11 +49,12 @@ final class AuditJob {
       Map<String, Object> arms = new LinkedHashMap<>();
       arms.put("unscrubbed", measure(spark, s, canaries, unscrubbed));
       arms.put("scrubbed", measure(spark, s, canaries, scrubbed));
-      report.put("vocab_leak", vocabLeak(spark, s, canaries, unscrubbed));
+      Map<String, Object> leak = vocabLeak(spark, s, canaries, unscrubbed);
+      report.put("vocab_leak", leak);
       report.put("chance_exposure", Exposure.CHANCE);
       report.put("candidates", s.integer("candidates"));
       report.put("arms", arms);
-      String table = AuditReport.markdown(canaries, arms, (Map<String, Object>) report.get("vocab_leak"), s.integer("candidates"));
+      String table = AuditReport.markdown(canaries, arms, leak, s.integer("candidates"));
       Path md = new Path(out.dir(), "results.md");
       ModelFiles.writeText(md.getFileSystem(conf), md, table);
       out.writeJson("results.json", report);
