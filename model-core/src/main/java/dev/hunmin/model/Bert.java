@@ -45,6 +45,11 @@ public final class Bert {
     return params;
   }
 
+  /** The same architecture over other tensors of the same names and shapes (mixed precision's float16 copies). */
+  public Bert withParameters(Map<String, NDArray> other) {
+    return new Bert(config, other);
+  }
+
   // ---- parameters -------------------------------------------------------------------------------------------
 
   /** Every parameter's name and shape, in Hugging Face's order. */
@@ -163,7 +168,8 @@ public final class Bert {
         .add(embed(tokenTypeIds, "bert.embeddings.token_type_embeddings.weight"));
     x = dropout(layerNorm(x, "bert.embeddings.LayerNorm"), config.hiddenDropoutProb(), training);
     // 0 where attended, a large negative number where padded: added to the attention scores
-    NDArray bias = attentionMask.toType(DataType.FLOAT32, false).neg().add(1f).mul(-1e4f).expandDims(1).expandDims(1);
+    // (in the weights' type: float16 scores plus a float32 bias would turn float32, and float16 matmuls refuse that)
+    NDArray bias = attentionMask.toType(x.getDataType(), false).neg().add(1f).mul(-1e4f).expandDims(1).expandDims(1);
     for (int i = 0; i < config.numHiddenLayers(); i++) x = layer(x, bias, "bert.encoder.layer." + i + ".", training);
     return x;
   }

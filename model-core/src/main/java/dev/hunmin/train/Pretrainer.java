@@ -28,7 +28,23 @@ import java.util.function.IntFunction;
 public final class Pretrainer {
   /** Loop settings, the Trainer's names where it has one. */
   public record Settings(int batchSize, int accumulation, long maxSteps, Schedule schedule, double weightDecay,
-      double adamEpsilon, double maxGradNorm, double mlmProbability, long seed, int logEvery) {}
+      double adamEpsilon, double maxGradNorm, double mlmProbability, long seed, int logEvery, Precision precision) {
+    /** fp32 throughout, as the Trainer by default. */
+    public Settings(int batchSize, int accumulation, long maxSteps, Schedule schedule, double weightDecay,
+        double adamEpsilon, double maxGradNorm, double mlmProbability, long seed, int logEvery) {
+      this(batchSize, accumulation, maxSteps, schedule, weightDecay, adamEpsilon, maxGradNorm, mlmProbability, seed,
+          logEvery, Precision.FP32);
+    }
+  }
+
+  /** Arithmetic of forward and backward: fp32, or fp16 with float32 master weights (see MixedPrecision). */
+  public enum Precision {
+    FP32, FP16;
+
+    public static Precision of(String name) {
+      return valueOf(name.trim().toUpperCase(java.util.Locale.ROOT));
+    }
+  }
 
   /** What one optimizer step measured. */
   public record Metrics(long step, double loss, double mlmLoss, double nspLoss, double mlmAccuracy, double learningRate,
@@ -49,6 +65,9 @@ public final class Pretrainer {
   }
 
   private final Bert model;
+  /** What forward and backward run on: the model, or its float16 copy under mixed precision. */
+  private final Bert compute;
+  private final MixedPrecision mixed;
   private final Batch.Vocab vocab;
   private final Settings settings;
   private final AdamW optimizer;
@@ -76,10 +95,24 @@ public final class Pretrainer {
     this.settings = settings;
     this.optimizer = new AdamW(0.9, 0.999, settings.adamEpsilon(), settings.weightDecay());
     model.parameters().values().forEach(p -> p.setRequiresGradient(true));
+    this.mixed = settings.precision() == Precision.FP16 ? new MixedPrecision(model.parameters()) : null;
+    this.compute = mixed == null ? model : model.withParameters(mixed.halves());
   }
 
   public long step() {
     return step;
+  }
+
+  /** Mixed precision's loss scaling {scale, clean steps}, for checkpoints; null without mixed precision. */
+  public double[] lossScaling() {
+    return mixed == null ? null : new double[] {mixed.scale(), mixed.cleanSteps()};
+  }
+
+  /** Restores the loss scaling a checkpoint kept (after the weights: the float16 copies are refreshed too). */
+  public void resumeLossScaling(double scale, int cleanSteps) {
+    if (mixed == null) return;
+    mixed.restore((float) scale, cleanSteps);
+    mixed.copyMasters();
   }
 
   /** Continues at a checkpoint's step (the caller restores the weights, the optimizer and the data position). */
@@ -126,6 +159,7 @@ public final class Pretrainer {
       // only the weights and the optimizer's moments outlive it
       try (NDScope stepScope = new NDScope()) {
         forwardBackward(micro, counts, totals);
+        if (mixed != null) mixed.unscaleGradients();
         sync.allReduceGradients();
         collective.allReduceSum(totals);
         gradNorm = Gradients.clipByGlobalNorm(model.parameters().values(), settings.maxGradNorm());
@@ -134,12 +168,14 @@ public final class Pretrainer {
         // many in a row mean the run has diverged, and going on would only burn time without learning
         if (Double.isFinite(gradNorm)) {
           optimizer.update(model.parameters(), lr);
+          if (mixed != null) mixed.copyMasters();
           nonFiniteInARow = 0;
         } else if (++nonFiniteInARow >= MAX_NON_FINITE_IN_A_ROW) {
           throw new HunminException("gradients were not finite for " + MAX_NON_FINITE_IN_A_ROW + " steps in a row (up to step "
               + (step + 1) + "): training diverged; resume from an earlier checkpoint with a lower learning rate");
         }
         Gradients.zero(model.parameters().values());
+        if (mixed != null) mixed.update(Double.isFinite(gradNorm));
       }
       step++;
       double seconds = (System.nanoTime() - started) / 1e9;
@@ -153,6 +189,7 @@ public final class Pretrainer {
   public void broadcastWeights() {
     outsideAutograd();
     sync.broadcastWeights();
+    if (mixed != null) mixed.copyMasters();
   }
 
   /**
@@ -180,7 +217,8 @@ public final class Pretrainer {
           Engine.getInstance().setRandomSeed((int) Seeds.mix(settings.seed(), "dropout", step, m, collective.rank()));
           try (NDManager scope = NDManager.newBaseManager(device())) {
             NDArray[] out = forward(scope, batch);
-            collector.backward(out[1].mul(mlmShare).add(out[2].mul(nspShare)));
+            NDArray loss = out[1].mul(mlmShare).add(out[2].mul(nspShare));
+            collector.backward(mixed == null ? loss : loss.mul(mixed.scale()));
             totals[0] += out[1].getFloat() * mlmShare;
             totals[1] += out[2].getFloat() * nspShare;
             totals[2] += correct(out[3], batch);
@@ -233,7 +271,7 @@ public final class Pretrainer {
   }
 
   private NDArray[] forward(NDManager scope, Batch b) {
-    return model.preTrainingLoss(tensor(scope, b.inputIds(), b), tensor(scope, b.tokenTypeIds(), b),
+    return compute.preTrainingLoss(tensor(scope, b.inputIds(), b), tensor(scope, b.tokenTypeIds(), b),
         tensor(scope, b.attentionMask(), b), tensor(scope, b.mlmLabels(), b), scope.create(b.nspLabels()), true);
   }
 

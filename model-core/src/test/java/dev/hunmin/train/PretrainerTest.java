@@ -47,10 +47,15 @@ class PretrainerTest {
   }
 
   private static float[] train(long steps, List<Batch.Example> data, double[] heldOutMetrics, List<Batch.Example> heldOut) {
+    return train(steps, data, heldOutMetrics, heldOut, Pretrainer.Precision.FP32);
+  }
+
+  private static float[] train(long steps, List<Batch.Example> data, double[] heldOutMetrics, List<Batch.Example> heldOut,
+      Pretrainer.Precision precision) {
     try (NDManager m = NDManager.newBaseManager()) {
       Bert bert = Bert.initialize(TINY, m, 11);
       Pretrainer trainer = new Pretrainer(bert, VOCAB, new Pretrainer.Settings(16, 2, steps, new Schedule(2e-3, 10, steps),
-          0.01, 1e-8, 1.0, 0.15, 99, 10));
+          0.01, 1e-8, 1.0, 0.15, 99, 10, precision));
       trainer.train(data.iterator(), steps, metrics -> { });
       if (heldOutMetrics != null) System.arraycopy(trainer.evaluate(heldOut), 0, heldOutMetrics, 0, 2);
       return bert.parameters().get("bert.encoder.layer.1.output.dense.weight").toFloatArray();
@@ -67,6 +72,44 @@ class PretrainerTest {
     System.out.printf("tiny BERT after 150 steps: held-out MLM loss %.3f, accuracy %.3f (unigram baseline %.3f)%n",
         metrics[0], metrics[1], unigram);
     assertTrue(metrics[1] > 0.5, "held-out MLM accuracy " + metrics[1]);
+  }
+
+  @Test
+  void mixedPrecisionLearnsAsFloat32Does() {
+    List<Batch.Example> data = corpus(16 * 2 * 150, 1);
+    List<Batch.Example> heldOut = corpus(200, 2);
+    double[] fp16 = new double[2];
+    float[] weights = train(150, data, fp16, heldOut, Pretrainer.Precision.FP16);
+    System.out.printf("tiny BERT, fp16 with fp32 masters, after 150 steps: held-out MLM loss %.3f, accuracy %.3f%n", fp16[0], fp16[1]);
+    assertTrue(fp16[1] > 0.5, "held-out MLM accuracy " + fp16[1]);
+    for (float w : weights) assertTrue(Float.isFinite(w));
+    float[] fp32 = train(150, data, null, null);
+    double diff = 0;
+    for (int i = 0; i < fp32.length; i++) diff = Math.max(diff, Math.abs(fp32[i] - weights[i]));
+    System.out.println("max |fp16 - fp32| weight difference after 150 steps: " + diff);
+    assertTrue(diff > 0, "float16 arithmetic was used");
+  }
+
+  @Test
+  void theLossScaleHalvesOnOverflowAndGrowsAfterCleanSteps() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      Bert bert = Bert.initialize(TINY, m, 11);
+      bert.parameters().values().forEach(p -> p.setRequiresGradient(true));
+      MixedPrecision mixed = new MixedPrecision(bert.parameters());
+      assertEquals(MixedPrecision.INITIAL_SCALE, mixed.scale());
+      mixed.update(false);
+      assertEquals(MixedPrecision.INITIAL_SCALE / 2, mixed.scale());
+      for (int i = 0; i < MixedPrecision.GROWTH_INTERVAL; i++) mixed.update(true);
+      assertEquals(MixedPrecision.INITIAL_SCALE, mixed.scale());
+      // the float16 gradients, unscaled, become the masters' gradients
+      NDArray half = mixed.halves().get("cls.predictions.bias");
+      try (ai.djl.training.GradientCollector collector = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+        collector.backward(half.sum().mul(mixed.scale() * 0.25f)); // a scaled loss whose gradient is 0.25 everywhere
+      }
+      mixed.unscaleGradients();
+      assertEquals(0.25f, bert.parameters().get("cls.predictions.bias").getGradient().getFloat(7), 1e-6);
+      assertEquals(0f, half.getGradient().toType(ai.djl.ndarray.types.DataType.FLOAT32, false).abs().sum().getFloat());
+    }
   }
 
   @Test

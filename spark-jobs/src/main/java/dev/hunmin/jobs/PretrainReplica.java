@@ -63,7 +63,8 @@ final class PretrainReplica {
     long stopAt = s.integer("stop-at-step") > 0 ? s.integer("stop-at-step") : maxSteps;
     Pretrainer.Settings settings = new Pretrainer.Settings(s.integer("batch-size"), s.integer("gradient-accumulation"),
         maxSteps, new Schedule(s.number("learning-rate"), s.integer("warmup-steps"), maxSteps), s.number("weight-decay"),
-        s.number("adam-epsilon"), s.number("max-grad-norm"), s.number("mlm-probability"), s.seed(), s.integer("log-every"));
+        s.number("adam-epsilon"), s.number("max-grad-norm"), s.number("mlm-probability"), s.seed(), s.integer("log-every"),
+        Pretrainer.Precision.of(s.string("precision")));
     int[] v = plan.vocab();
     Batch.Vocab vocab = new Batch.Vocab(v[0], v[1], v[2], java.util.Arrays.copyOfRange(v, 3, v.length));
     LOG.info("replica {} of {} on {} (process {})", collective.rank(), collective.size(), device, ProcessHandle.current().pid());
@@ -77,6 +78,9 @@ final class PretrainReplica {
       if (checkpoint != null) {
         JsonNode state = ModelFiles.restoreOptimizer(conf, checkpoint, trainer.optimizer(), manager);
         trainer.resumeAt(state.path("step").asLong());
+        if (state.has("loss_scale")) {
+          trainer.resumeLossScaling(state.path("loss_scale").asDouble(), state.path("loss_scale_clean_steps").asInt());
+        }
         if (lead) metrics.addAll(checkpointMetrics(conf, checkpoint));
         LOG.info("replica {} resuming at step {} from {}", collective.rank(), trainer.step(), checkpoint);
       }
@@ -130,6 +134,11 @@ final class PretrainReplica {
       state.put("optimizer_step", trainer.optimizer().step());
       state.put("examples_seen", trainer.step() * trainer.examplesPerStep());
       state.put("seed", s.seed());
+      double[] scaling = trainer.lossScaling();
+      if (scaling != null) {
+        state.put("loss_scale", scaling[0]);
+        state.put("loss_scale_clean_steps", (long) scaling[1]);
+      }
       Map<String, String> files = new LinkedHashMap<>(plan.tokenizerFiles());
       files.put("metrics.jsonl", String.join("\n", metrics) + (metrics.isEmpty() ? "" : "\n"));
       ModelFiles.writeCheckpoint(conf, output, trainer.step(), model, trainer.optimizer(), files, state,
