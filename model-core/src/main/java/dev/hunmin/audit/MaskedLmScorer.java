@@ -75,6 +75,22 @@ public final class MaskedLmScorer {
     return scores;
   }
 
+  /** The indices of the k largest values, largest first (ties: the lower index first). */
+  public static int[] topK(float[] values, int k) {
+    int[] best = new int[Math.min(k, values.length)];
+    int filled = 0;
+    for (int i = 0; i < values.length; i++) {
+      if (filled == best.length && values[i] <= values[best[filled - 1]]) continue;
+      int at = filled < best.length ? filled++ : filled - 1;
+      while (at > 0 && values[i] > values[best[at - 1]]) {
+        best[at] = best[at - 1];
+        at--;
+      }
+      best[at] = i;
+    }
+    return best;
+  }
+
   /** Log-probabilities over the vocabulary at one position of each sequence (for a few: [n, vocab] floats). */
   public float[][] logProbabilities(List<int[]> sequences, List<Integer> positions) {
     float[][] out = new float[sequences.size()][];

@@ -33,11 +33,9 @@ public record Probe(String text, List<List<Map<String, Object>>> topK, String be
     int recovered = 0;
     for (int q = 0; q < logProbabilities.length; q++) {
       float[] lp = logProbabilities[q];
-      Integer[] order = new Integer[lp.length];
-      for (int i = 0; i < lp.length; i++) order[i] = i;
-      Arrays.sort(order, (a, b) -> Float.compare(lp[b], lp[a]));
+      int[] order = MaskedLmScorer.topK(lp, Math.max(1, k));
       List<Map<String, Object>> candidates = new ArrayList<>();
-      for (int r = 0; r < Math.min(k, lp.length); r++) {
+      for (int r = 0; r < Math.min(k, order.length); r++) {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("token_str", scorer.tokenizer().token(order[r]));
         c.put("score", Math.exp(lp[order[r]]));

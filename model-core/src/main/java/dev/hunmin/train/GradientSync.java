@@ -2,9 +2,7 @@ package dev.hunmin.train;
 
 import ai.djl.ndarray.NDArray;
 import dev.hunmin.collective.Collective;
-import ai.djl.ndarray.index.NDIndex;
 import java.nio.FloatBuffer;
-import java.util.Collections;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -80,17 +78,14 @@ public final class GradientSync implements AutoCloseable {
     }
   }
 
-  /**
-   * Copies the bucket's values into the tensors in place (a slice assignment: NDArray.set(Buffer) would instead
-   * point the tensor at a buffer the gradient's handle does not keep alive).
-   */
+  /** Copies the bucket's values into the tensors in place (see Gradients.assign). */
   private static void copyIn(Bucket b, boolean gradient) {
     int at = 0;
     for (NDArray p : b.parameters()) {
       int n = Math.toIntExact(p.size());
       NDArray target = gradient ? p.getGradient() : p;
       try (NDArray values = p.getManager().create(FloatBuffer.wrap(b.values(), at, n), p.getShape())) {
-        target.set(new NDIndex(String.join(",", Collections.nCopies(p.getShape().dimension(), ":"))), values);
+        Gradients.assign(target, values);
       }
       at += n;
     }

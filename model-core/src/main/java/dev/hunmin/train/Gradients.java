@@ -1,11 +1,16 @@
 package dev.hunmin.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.Collection;
+import java.util.Collections;
 
-/** What a step does to the accumulated gradients: clip them (torch.nn.utils.clip_grad_norm_), then zero them. */
+/**
+ * What a step does to the accumulated gradients: clip them (torch.nn.utils.clip_grad_norm_), then zero them; and
+ * the in-place copy that gradient exchange and mixed precision write through.
+ */
 public final class Gradients {
   private Gradients() {}
 
@@ -19,6 +24,15 @@ public final class Gradients {
       for (NDArray p : parameters) p.getGradient().muli(scale);
     }
     return norm;
+  }
+
+  /**
+   * Copies value into target in place, a slice assignment over the whole tensor: the tensor keeps its storage, so a
+   * gradient stays its parameter's gradient (NDArray.set(Buffer) would instead point it at a buffer its handle does
+   * not keep alive).
+   */
+  static void assign(NDArray target, NDArray value) {
+    target.set(new NDIndex(String.join(",", Collections.nCopies(target.getShape().dimension(), ":"))), value);
   }
 
   /**

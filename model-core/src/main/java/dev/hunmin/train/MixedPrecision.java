@@ -2,10 +2,8 @@ package dev.hunmin.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -74,14 +72,14 @@ final class MixedPrecision {
   void unscaleGradients() {
     masters.forEach((name, master) -> {
       NDArray half = halves.get(name);
-      assign(master.getGradient(), half.getGradient().toType(DataType.FLOAT32, false).div(scale));
+      Gradients.assign(master.getGradient(), half.getGradient().toType(DataType.FLOAT32, false).div(scale));
     });
     Gradients.zero(halves.values());
   }
 
   /** After the masters changed (an optimizer step, a broadcast): the copies take their new values. */
   void copyMasters() {
-    masters.forEach((name, master) -> assign(halves.get(name), master.toType(DataType.FLOAT16, false)));
+    masters.forEach((name, master) -> Gradients.assign(halves.get(name), master.toType(DataType.FLOAT16, false)));
   }
 
   /** Dynamic loss scaling: an overflow halves the scale, a long enough run of clean steps doubles it. */
@@ -93,10 +91,5 @@ final class MixedPrecision {
       scale *= 2;
       cleanSteps = 0;
     }
-  }
-
-  /** In place, so the tensor keeps its storage (and, for a gradient, stays the parameter's gradient). */
-  private static void assign(NDArray target, NDArray value) {
-    target.set(new NDIndex(String.join(",", Collections.nCopies(target.getShape().dimension(), ":"))), value);
   }
 }

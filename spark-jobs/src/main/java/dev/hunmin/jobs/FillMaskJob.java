@@ -1,9 +1,8 @@
 package dev.hunmin.jobs;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hunmin.audit.MaskedLmScorer;
 import dev.hunmin.model.Bert;
 import dev.hunmin.tokenize.WordPieceTokenizer;
 import dev.hunmin.util.HunminException;
@@ -38,7 +37,8 @@ final class FillMaskJob {
     List<String> lines = new ArrayList<>();
     try (NDManager manager = NDManager.newBaseManager(PretrainJob.device(s.string("device")))) {
       Bert bert = ModelFiles.readHf(conf, modelDir, manager);
-      for (String text : texts) lines.add(JSON.writeValueAsString(fill(bert, tokenizer, text, topK, manager)));
+      MaskedLmScorer scorer = new MaskedLmScorer(bert, tokenizer, manager, 64);
+      for (String text : texts) lines.add(JSON.writeValueAsString(fill(scorer, bert.config().maxPositionEmbeddings(), text, topK)));
     }
     String output = s.string("output");
     if (output.isBlank()) {
@@ -64,41 +64,33 @@ final class FillMaskJob {
   }
 
   /** The pipeline's answer for one text: candidates per [MASK], best first. */
-  static Object fill(Bert bert, WordPieceTokenizer tokenizer, String text, int topK, NDManager manager) {
+  static Object fill(MaskedLmScorer scorer, int maxLength, String text, int topK) {
+    WordPieceTokenizer tokenizer = scorer.tokenizer();
     int[] ids = tokenizer.encodeWithSpecialTokens(text);
     int mask = tokenizer.id("[MASK]");
     List<Integer> positions = new ArrayList<>();
     for (int i = 0; i < ids.length; i++) if (ids[i] == mask) positions.add(i);
     if (positions.isEmpty()) throw new HunminException("no [MASK] in: " + text);
-    if (ids.length > bert.config().maxPositionEmbeddings()) {
-      throw new HunminException("text has " + ids.length + " tokens, the model at most " + bert.config().maxPositionEmbeddings() + ": " + text);
+    if (ids.length > maxLength) {
+      throw new HunminException("text has " + ids.length + " tokens, the model at most " + maxLength + ": " + text);
     }
+    // the whole text with all its masks in place, asked once per [MASK]
+    float[][] logProbabilities = scorer.logProbabilities(java.util.Collections.nCopies(positions.size(), ids), positions);
     List<List<Map<String, Object>>> all = new ArrayList<>();
-    try (ai.djl.ndarray.NDScope texts = new ai.djl.ndarray.NDScope(); NDManager scope = manager.newSubManager()) {
-      long[] input = Arrays.stream(ids).asLongStream().toArray();
-      NDArray inputIds = scope.create(input, new Shape(1, ids.length));
-      NDArray hidden = bert.encode(inputIds, scope.zeros(new Shape(1, ids.length), ai.djl.ndarray.types.DataType.INT64),
-          scope.ones(new Shape(1, ids.length), ai.djl.ndarray.types.DataType.INT64), false);
-      NDArray probabilities = bert.mlmLogits(hidden.get(0)).softmax(-1);
-      for (int position : positions) {
-        float[] p = probabilities.get(position).toFloatArray();
-        Integer[] order = new Integer[p.length];
-        for (int i = 0; i < p.length; i++) order[i] = i;
-        Arrays.sort(order, (a, b) -> Float.compare(p[b], p[a]));
-        List<Map<String, Object>> candidates = new ArrayList<>();
-        for (int k = 0; k < Math.min(topK, p.length); k++) {
-          int id = order[k];
-          int[] filled = ids.clone();
-          filled[position] = id;
-          Map<String, Object> c = new LinkedHashMap<>();
-          c.put("score", p[id]);
-          c.put("token", id);
-          c.put("token_str", tokenizer.decode(new int[] {id}, false));
-          c.put("sequence", tokenizer.decode(filled, positions.size() == 1));
-          candidates.add(c);
-        }
-        all.add(candidates);
+    for (int q = 0; q < positions.size(); q++) {
+      float[] lp = logProbabilities[q];
+      List<Map<String, Object>> candidates = new ArrayList<>();
+      for (int id : MaskedLmScorer.topK(lp, topK)) {
+        int[] filled = ids.clone();
+        filled[positions.get(q)] = id;
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("score", (float) Math.exp(lp[id]));
+        c.put("token", id);
+        c.put("token_str", tokenizer.decode(new int[] {id}, false));
+        c.put("sequence", tokenizer.decode(filled, positions.size() == 1));
+        candidates.add(c);
       }
+      all.add(candidates);
     }
     return all.size() == 1 ? all.get(0) : all;
   }

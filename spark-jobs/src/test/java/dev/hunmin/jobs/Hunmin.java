@@ -57,6 +57,16 @@ final class Hunmin {
     return new Path[] {vocab, nsp};
   }
 
+  /**
+   * A tool a test needs (Jupyter, PyTorch): without it the test is skipped, unless the environment variable
+   * requiredBy is 1 (CI), which makes its absence a failure.
+   */
+  static void requireTool(boolean present, String requiredBy, String missing) {
+    if (present) return;
+    org.junit.jupiter.api.Assertions.assertTrue(!"1".equals(System.getenv(requiredBy)), missing);
+    org.junit.jupiter.api.Assumptions.abort(missing);
+  }
+
   static JsonNode report(Path stageDir) throws IOException {
     return new ObjectMapper().readTree(stageDir.resolve("_REPORT.json").toFile());
   }
