@@ -112,11 +112,17 @@ public final class KoreanSentenceSplitter implements Serializable {
       while (k < n && TRAILERS.indexOf(s.charAt(k)) >= 0) k++;
       i = k - 1;
       if (k < n && !Character.isWhitespace(s.charAt(k)) && continuesSentence(s, k, morphemes)) continue;
+      if (k > j && k < n && isQuote(s.charAt(k - 1)) && Character.isLetter(s.charAt(k))) continue; // "…다."그는 말했다
       if (k < n) {
         cuts.add(k);
         sentenceStart = k;
       }
     }
+  }
+
+  /** A quoted sentence glued to the next word is followed by its attribution ("…했다."그가 말했다.): one sentence. */
+  private static boolean isQuote(char c) {
+    return c == '"' || c == '”' || c == '\'' || c == '’';
   }
 
   /** A period ends a sentence unless it sits in a number, a dotted date, an enumeration, a URL or an abbreviation. */
@@ -412,6 +418,7 @@ public final class KoreanSentenceSplitter implements Serializable {
       TreeSet<Integer> cuts, Features features, CandidateSink sink) {
     int n = s.length();
     int[] word = null;
+    int[] registers = null;
     for (int i = 0; i < morphemes.size(); i++) {
       NoriAnalyzer.Morpheme m = morphemes.get(i);
       if (m.right() != POS.Tag.E || inside[m.end() - 1]) continue;
@@ -421,11 +428,57 @@ public final class KoreanSentenceSplitter implements Serializable {
       int next = e;
       while (next < n && Character.isWhitespace(s.charAt(next))) next++;
       if (next >= n || inside[next] || !opensSentence(s.charAt(next))) continue;
-      if (word == null) word = wordIndex(s);
+      if (word == null) {
+        word = wordIndex(s);
+        registers = registerCounts(s, morphemes);
+      }
       features.clear();
       features(s, inside, morphemes, i, e, next, word, cuts, features);
+      String register = register(registers, wordFinal(s, m) ? registerOf(m.ending()) : -1);
+      features.feature("reg=", register);
+      features.begin("ereg=").addEnding(m.ending()).add('|').add(register).end();
       sink.accept(e, features);
     }
+  }
+
+  // A paragraph is written in one register: where its other words end in plain informal endings (-어, -야, -지),
+  // an -어/-아 ends a sentence; where they end in -다, it is mostly a connective.
+  private static final int FORMAL = 0, POLITE = 1, PLAIN = 2;
+  private static final String[] REGISTERS = {"F", "P", "I"};
+
+  /** The register an ending marks: formal -다, polite -요, plain informal (another final ending), or -1. */
+  private static int registerOf(String ending) {
+    if (ending == null) return -1;
+    String e = canonicalJamo(ending);
+    if (e.endsWith("요")) return POLITE;
+    if (e.endsWith("다") && !e.endsWith("다가")) return FORMAL;
+    return finality(ending) > 0 ? PLAIN : -1;
+  }
+
+  /** How many word-final endings of the paragraph mark each register. */
+  private static int[] registerCounts(String s, List<NoriAnalyzer.Morpheme> morphemes) {
+    int[] counts = new int[REGISTERS.length];
+    for (NoriAnalyzer.Morpheme m : morphemes) {
+      if (m.right() != POS.Tag.E || !wordFinal(s, m)) continue;
+      int r = registerOf(m.ending());
+      if (r >= 0) counts[r]++;
+    }
+    return counts;
+  }
+
+  /** The register most of the paragraph's other endings mark ({@code own}: the candidate's, not counted), or N. */
+  private static String register(int[] counts, int own) {
+    int best = -1;
+    for (int r = 0; r < counts.length; r++) {
+      int c = counts[r] - (r == own ? 1 : 0);
+      if (c > 0 && (best < 0 || c > counts[best] - (best == own ? 1 : 0))) best = r;
+    }
+    return best < 0 ? "N" : REGISTERS[best];
+  }
+
+  /** Whether a morpheme ends its word: nothing follows, or a space, punctuation or trailing laughter. */
+  private static boolean wordFinal(String s, NoriAnalyzer.Morpheme m) {
+    return m.end() >= s.length() || !Character.isLetterOrDigit(s.charAt(m.end())) || TRAILERS.indexOf(s.charAt(m.end())) >= 0;
   }
 
   /** White space or the start of a word: what may follow a sentence end that no punctuation marks. */
@@ -457,7 +510,7 @@ public final class KoreanSentenceSplitter implements Serializable {
    * What the classifier sees at the end {@code e} of the ending token {@code i}: the ending and what precedes it
    * inside the word, the word itself, whether a space follows, the next word's first morphemes, the verdict of the
    * hand-written rules, the ending that closes the stretch (its register), and how many words lie between it and
-   * the nearest punctuation boundary or paragraph edge.
+   * the nearest punctuation boundary or paragraph edge. The paragraph's register is added by the caller.
    */
   private static void features(String s, boolean[] inside, List<NoriAnalyzer.Morpheme> morphemes, int i, int e,
       int next, int[] word, TreeSet<Integer> cuts, Features f) {

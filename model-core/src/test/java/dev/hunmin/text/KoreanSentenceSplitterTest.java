@@ -49,6 +49,9 @@ class KoreanSentenceSplitterTest {
         splitter.split("그는 \"내일 다시 오겠다. 꼭.\"라고 말했다. 모두 웃었다."));
     assertEquals(List.of("그리고 그가 말했다, \"엄마, 저 왔어요.\"", "그는 학교에 갔다."),
         splitter.split("그리고 그가 말했다, \"엄마, 저 왔어요.\" 그는 학교에 갔다."));
+    // a quote glued to the next word is followed by its attribution
+    assertEquals(List.of("\"곧 돌아오겠다.\"그는 말했다.", "모두 웃었다."),
+        punctuationOnly.split("\"곧 돌아오겠다.\"그는 말했다. 모두 웃었다."));
   }
 
   @Test

@@ -29,8 +29,11 @@ import org.junit.jupiter.api.Test;
  * (KorSTS, KorNLI, question pairs), joined with a space and without one. Target: F1 ≥ 0.98 over all.
  */
 class SentenceBoundaryEvalTest {
-  /** A gold item that itself holds a boundary ("정말. 정말 쉽지가 않네.") is not a single sentence. */
-  private static final Pattern INTERNAL_BOUNDARY = Pattern.compile("[.?!…]+[\"'”’)]*\\s+\\S");
+  /**
+   * A gold item that itself holds a boundary is not a single sentence: punctuation and a space inside it ("정말. 정말
+   * 쉽지가 않네."), or punctuation glued between two Hangul words ("마주 보고 앉아 있다.한 사람이 가리키고 있다.").
+   */
+  private static final Pattern INTERNAL_BOUNDARY = Pattern.compile("[.?!…]+[\"'”’)]*\\s+\\S|[가-힣][.?!…]+[가-힣]");
 
   record Score(long gold, long predicted, long correct) {
     double precision() { return predicted == 0 ? 1 : (double) correct / predicted; }
@@ -70,7 +73,7 @@ class SentenceBoundaryEvalTest {
     // The target is 0.98 on gold sentences; these floors are what the splitter (learned classifier) reaches today
     // (README, "Sentence splitting"), kept so that a change cannot lower them unnoticed. Unpunctuated informal
     // sentences glued together (question pairs) are what falls short.
-    assertTrue(sentenceForm.f1() >= 0.955, "boundary F1 on gold sentences below 0.955: " + sentenceForm);
+    assertTrue(sentenceForm.f1() >= 0.957, "boundary F1 on gold sentences below 0.957: " + sentenceForm);
     // fragments (headlines such as "시리아에서 인터넷 서비스 재개") carry no boundary signal
     assertTrue(all.f1() >= 0.89, "boundary F1 with fragments below 0.89: " + all);
   }

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -61,12 +60,15 @@ public final class SentenceBoundaryTrainer {
 
   record Paragraph(String text, Set<Integer> gold) {}
 
+  /** A gold sentence and the corpus it comes from: a paragraph keeps to one source, so to one register. */
+  record Sentence(String text, int source) {}
+
   public static void main(String[] args) throws IOException {
     Path data = Path.of(args.length > 0 ? args[0] : "../shared/data");
     Path out = Path.of(args.length > 1 ? args[1]
         : "model-core/src/main/resources/dev/hunmin/text/" + SentenceBoundaryModel.RESOURCE);
     long t0 = System.nanoTime();
-    List<String> sentences = corpusSentences(data.resolve("corpus"));
+    List<Sentence> sentences = corpusSentences(data.resolve("corpus"));
     Random random = new Random(SEED);
     Collections.shuffle(sentences, random);
     if (sentences.size() > MAX_SENTENCES) sentences = sentences.subList(0, MAX_SENTENCES);
@@ -125,22 +127,28 @@ public final class SentenceBoundaryTrainer {
    * divide (or would, but for a closing -다) are left out. The last piece of a comment or review ends a sentence even without punctuation (the
    * informal register, where -어/-아 ends sentences, is mostly written so). Petitions (careful prose) are kept whole; they teach where the rules cut wrongly.
    */
-  static List<String> corpusSentences(Path corpus) throws IOException {
+  static List<Sentence> corpusSentences(Path corpus) throws IOException {
     KoreanSentenceSplitter punctuation = new KoreanSentenceSplitter(false);
     KoreanSentenceSplitter rules = new KoreanSentenceSplitter(true, false);
-    Set<String> out = new LinkedHashSet<>();
+    Set<String> seen = new HashSet<>();
+    List<Sentence> out = new ArrayList<>();
     for (String petition : petitions(corpus)) {
-      for (String piece : punctuation.split(petition)) addIfSentence(out, piece, false);
+      for (String piece : punctuation.split(petition)) addIfSentence(out, seen, piece, false, 0);
     }
-    for (String text : informalTexts(corpus)) {
-      List<String> pieces = punctuation.split(text);
-      for (int i = 0; i < pieces.size(); i++) {
-        String piece = pieces.get(i);
-        boolean last = i == pieces.size() - 1; // a comment or review ends its last sentence, punctuated or not
-        if (!RUN_ON_LAUGHTER.matcher(piece).find() && !rulesSeeAnEnd(rules, piece)) addIfSentence(out, piece, last);
+    List<List<String>> informal = informalTexts(corpus);
+    for (int source = 0; source < informal.size(); source++) {
+      for (String text : informal.get(source)) {
+        List<String> pieces = punctuation.split(text);
+        for (int i = 0; i < pieces.size(); i++) {
+          String piece = pieces.get(i);
+          boolean last = i == pieces.size() - 1; // a comment or review ends its last sentence, punctuated or not
+          if (!RUN_ON_LAUGHTER.matcher(piece).find() && !rulesSeeAnEnd(rules, piece)) {
+            addIfSentence(out, seen, piece, last, 1 + source);
+          }
+        }
       }
     }
-    return new ArrayList<>(out);
+    return out;
   }
 
   /**
@@ -154,11 +162,11 @@ public final class SentenceBoundaryTrainer {
     return false;
   }
 
-  private static void addIfSentence(Set<String> out, String piece, boolean endsText) {
+  private static void addIfSentence(List<Sentence> out, Set<String> seen, String piece, boolean endsText, int source) {
     String s = piece.replaceAll("\\s+", " ");
     if (s.length() >= 4 && s.length() <= 200 && (endsText || TERMINAL_END.matcher(s).matches())
-        && !INTERNAL_BOUNDARY.matcher(s).find() && s.chars().anyMatch(c -> c >= '가' && c <= '힣')) {
-      out.add(s);
+        && !INTERNAL_BOUNDARY.matcher(s).find() && s.chars().anyMatch(c -> c >= '가' && c <= '힣') && seen.add(s)) {
+      out.add(new Sentence(s, source));
     }
   }
 
@@ -171,20 +179,34 @@ public final class SentenceBoundaryTrainer {
     return out;
   }
 
-  private static List<String> informalTexts(Path corpus) throws IOException {
-    List<String> out = new ArrayList<>(Files.readAllLines(corpus.resolve("news_comments.txt"), StandardCharsets.UTF_8));
+  /** News comments, then every {@value #REVIEW_STRIDE}th movie review. */
+  private static List<List<String>> informalTexts(Path corpus) throws IOException {
+    List<String> comments = Files.readAllLines(corpus.resolve("news_comments.txt"), StandardCharsets.UTF_8);
+    List<String> reviews = new ArrayList<>();
     try (Stream<String> lines = Files.lines(corpus.resolve("movie_reviews.tsv"), StandardCharsets.UTF_8)) {
       int[] row = {0};
       lines.skip(1).forEach(line -> {
         String[] f = line.split("\t", -1);
-        if (row[0]++ % REVIEW_STRIDE == 0 && f.length > 4) out.add(f[4]);
+        if (row[0]++ % REVIEW_STRIDE == 0 && f.length > 4) reviews.add(f[4]);
       });
+    }
+    return List.of(comments, reviews);
+  }
+
+  /**
+   * Paragraphs of 2–5 sentences from one source, most without their terminal punctuation, joined by a space or by
+   * nothing.
+   */
+  static List<Paragraph> paragraphs(List<Sentence> mixed, Random random) {
+    List<Paragraph> out = new ArrayList<>();
+    for (int source = 0; source < 3; source++) {
+      int from = source;
+      out.addAll(paragraphsOf(mixed.stream().filter(x -> x.source() == from).map(Sentence::text).toList(), random));
     }
     return out;
   }
 
-  /** Paragraphs of 2–5 sentences, most without their terminal punctuation, joined by a space or by nothing. */
-  static List<Paragraph> paragraphs(List<String> sentences, Random random) {
+  private static List<Paragraph> paragraphsOf(List<String> sentences, Random random) {
     List<Paragraph> out = new ArrayList<>();
     for (int i = 0; i < sentences.size(); ) {
       int k = Math.min(2 + random.nextInt(4), sentences.size() - i);
