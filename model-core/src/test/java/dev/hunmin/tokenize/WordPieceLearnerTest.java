@@ -116,4 +116,34 @@ class WordPieceLearnerTest {
     assertEquals(0, b.get("어", 0, 1, true));
     assertEquals(5, CandidateCounter.floor(b.histogram(), 2, 1), "counts 7, 5, 2: at most 2 keys at or above the floor");
   }
+
+  @Test
+  void candidateCounterAgreesWithAMapThroughGrowth() {
+    // keys sharing their first four characters (found in the slot) and differing after them (found in the arena),
+    // with and without ##, one longer than the slot's shape field, enough of them to rehash many times
+    java.util.Random random = new java.util.Random(3);
+    Map<String, Long> expected = new HashMap<>();
+    CandidateCounter counter = new CandidateCounter();
+    String alphabet = "가나다라마";
+    for (int i = 0; i < 200_000; i++) {
+      int length = 1 + random.nextInt(9);
+      StringBuilder word = new StringBuilder("대한민국".substring(0, Math.min(4, length)));
+      while (word.length() < length) word.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      boolean continuing = random.nextBoolean();
+      long n = 1 + random.nextInt(3);
+      counter.add(word.toString(), 0, length, continuing, n);
+      expected.merge((continuing ? "##" : "") + word, n, Long::sum);
+    }
+    String huge = "가".repeat(40_000);
+    counter.add(huge, 7);
+    counter.add(huge.substring(1) + "나", 1);
+    expected.merge(huge, 7L, Long::sum);
+    expected.merge(huge.substring(1) + "나", 1L, Long::sum);
+    Map<String, Long> got = new HashMap<>();
+    counter.forEach(got::put);
+    assertEquals(expected, got);
+    assertEquals(expected.get("##대한민국가나"), counter.get("x대한민국가나", 1, 7, true));
+    assertEquals(7, counter.get(huge, 0, huge.length(), false));
+    assertEquals(0, counter.get("대한민국가나다라마가", 0, 10, false), "ten characters were never added");
+  }
 }

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.feature.MinHashLSH;
@@ -107,7 +108,7 @@ final class CleanJob {
           .sortWithinPartitions("doc_id")
           .persist(StorageLevel.MEMORY_AND_DISK());
       result.write().parquet(out.path("docs"));
-      out.renameParts("docs", ".parquet");
+      out.renameParquetParts(JavaSparkContext.fromSparkContext(spark.sparkContext()), "docs");
       result.select(concat(concat_ws("\n", col("sentences")), lit("\n"))).write().text(out.path("text"));
       out.renameParts("text", ".txt");
       long sentencesOut = result.select(expr("coalesce(sum(size(sentences)), 0)")).first().getLong(0);

@@ -129,13 +129,15 @@ final class NspJob {
       }).persist(StorageLevel.MEMORY_AND_DISK());
       long examples = rows.count();
 
-      // shuffle across documents by a derived key, then cut into shards of equal size (±1 row)
-      JavaPairRDD<Long, Row> ranked = rows.mapToPair(o -> new Tuple2<>(o.key(), o)).sortByKey().zipWithIndex()
-          .mapToPair(r -> new Tuple2<>(r._2(), r._1()._2().row(staticMasking)));
-      JavaRDD<Row> sharded = ranked.repartitionAndSortWithinPartitions(new ShardPartitioner(shards, examples)).values();
+      // shuffle across documents by a derived key, then cut into shards of equal size (±1 row); examples become
+      // Rows only after the last shuffle, which would otherwise serialize every token id as a boxed Integer
+      JavaPairRDD<Long, Out> ranked = rows.mapToPair(o -> new Tuple2<>(o.key(), o)).sortByKey().zipWithIndex()
+          .mapToPair(r -> new Tuple2<>(r._2(), r._1()._2()));
+      JavaRDD<Row> sharded = ranked.repartitionAndSortWithinPartitions(new ShardPartitioner(shards, examples)).values()
+          .map(o -> o.row(staticMasking));
       spark.sparkContext().hadoopConfiguration().setLong("parquet.block.size", s.integer("row-group-mb") * 1024L * 1024L);
       spark.createDataFrame(sharded, staticMasking ? STATIC_MASKING_SCHEMA : SCHEMA).write().parquet(out.path("shards"));
-      out.renameParts("shards", ".parquet");
+      out.renameParquetParts(jsc, "shards");
 
       Map<String, Object> report = report(s, input, rows, pending, examples, numDocs, tokenizer.unkId(), started);
       out.commit(report, s);

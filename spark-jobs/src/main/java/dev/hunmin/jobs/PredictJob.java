@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -61,7 +62,7 @@ final class PredictJob {
     try (StageOutput out = StageOutput.begin(conf, s.requiredString("output"), s.bool("overwrite"))) {
       Dataset<Row> scored = input.mapPartitions(score, Encoders.row(schema));
       scored.write().parquet(out.path("predictions"));
-      out.renameParts("predictions", ".parquet");
+      out.renameParquetParts(JavaSparkContext.fromSparkContext(spark.sparkContext()), "predictions");
       long rows = spark.read().parquet(out.path("predictions")).count();
       Map<String, Object> report = new LinkedHashMap<>();
       report.put("stage", "predict");

@@ -14,6 +14,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +73,12 @@ final class StageOutput implements AutoCloseable {
 
   Path output() {
     return output;
+  }
+
+  /** {@link #renameParts} for Parquet, whose footers are first made the same on every run ({@link ParquetFooters}). */
+  void renameParquetParts(JavaSparkContext jsc, String sub) throws IOException {
+    ParquetFooters.canonicalizeAll(jsc, fs, new Path(staging, sub));
+    renameParts(sub, ".parquet");
   }
 
   /** Renames Spark's part files in {@code sub} to part-00000.ext, … in their order, so reruns give the same names. */
