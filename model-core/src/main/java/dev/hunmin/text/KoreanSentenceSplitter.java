@@ -182,8 +182,11 @@ public final class KoreanSentenceSplitter implements Serializable {
       "어", "아", "여", "지", "니", "자", "라", "어라", "아라", "여라", "야", "데", "걸", "ᆫ걸", "는걸", "나");
 
   static int finality(String rawEnding) {
-    if (rawEnding == null) return 0;
-    String ending = canonicalJamo(rawEnding);
+    return rawEnding == null ? 0 : canonicalFinality(canonicalJamo(rawEnding));
+  }
+
+  /** {@link #finality} of an ending already in its canonical jamo form. */
+  private static int canonicalFinality(String ending) {
     if (STRONG_FINALS.contains(ending)) return 2;
     if (ending.endsWith("요") || (ending.endsWith("다") && !ending.endsWith("다가"))) return 2;
     return WEAK_FINALS.contains(ending) ? 1 : 0;
@@ -452,7 +455,7 @@ public final class KoreanSentenceSplitter implements Serializable {
     String e = canonicalJamo(ending);
     if (e.endsWith("요")) return POLITE;
     if (e.endsWith("다") && !e.endsWith("다가")) return FORMAL;
-    return finality(ending) > 0 ? PLAIN : -1;
+    return canonicalFinality(e) > 0 ? PLAIN : -1;
   }
 
   /** How many word-final endings of the paragraph mark each register. */

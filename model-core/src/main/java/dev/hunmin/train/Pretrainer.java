@@ -103,15 +103,18 @@ public final class Pretrainer {
     return step;
   }
 
-  /** Mixed precision's loss scaling {scale, clean steps}, for checkpoints; null without mixed precision. */
-  public double[] lossScaling() {
-    return mixed == null ? null : new double[] {mixed.scale(), mixed.cleanSteps()};
+  /** Mixed precision's dynamic loss scale and the clean steps since it last changed: what a checkpoint keeps. */
+  public record LossScaling(double scale, int cleanSteps) {}
+
+  /** The loss scaling now, for checkpoints; null without mixed precision. */
+  public LossScaling lossScaling() {
+    return mixed == null ? null : new LossScaling(mixed.scale(), mixed.cleanSteps());
   }
 
   /** Restores the loss scaling a checkpoint kept (after the weights: the float16 copies are refreshed too). */
-  public void resumeLossScaling(double scale, int cleanSteps) {
+  public void resumeLossScaling(LossScaling kept) {
     if (mixed == null) return;
-    mixed.restore((float) scale, cleanSteps);
+    mixed.restore((float) kept.scale(), kept.cleanSteps());
     mixed.copyMasters();
   }
 

@@ -79,7 +79,8 @@ final class PretrainReplica {
         JsonNode state = ModelFiles.restoreOptimizer(conf, checkpoint, trainer.optimizer(), manager);
         trainer.resumeAt(state.path("step").asLong());
         if (state.has("loss_scale")) {
-          trainer.resumeLossScaling(state.path("loss_scale").asDouble(), state.path("loss_scale_clean_steps").asInt());
+          trainer.resumeLossScaling(new Pretrainer.LossScaling(state.path("loss_scale").asDouble(),
+              state.path("loss_scale_clean_steps").asInt()));
         }
         if (lead) metrics.addAll(checkpointMetrics(conf, checkpoint));
         LOG.info("replica {} resuming at step {} from {}", collective.rank(), trainer.step(), checkpoint);
@@ -134,10 +135,10 @@ final class PretrainReplica {
       state.put("optimizer_step", trainer.optimizer().step());
       state.put("examples_seen", trainer.step() * trainer.examplesPerStep());
       state.put("seed", s.seed());
-      double[] scaling = trainer.lossScaling();
+      Pretrainer.LossScaling scaling = trainer.lossScaling();
       if (scaling != null) {
-        state.put("loss_scale", scaling[0]);
-        state.put("loss_scale_clean_steps", (long) scaling[1]);
+        state.put("loss_scale", scaling.scale());
+        state.put("loss_scale_clean_steps", scaling.cleanSteps());
       }
       Map<String, String> files = new LinkedHashMap<>(plan.tokenizerFiles());
       files.put("metrics.jsonl", String.join("\n", metrics) + (metrics.isEmpty() ? "" : "\n"));
