@@ -1,22 +1,16 @@
 package dev.hunmin.tokenize;
 
-import java.io.Serializable;
 import java.util.Arrays;
 import java.util.function.ObjLongConsumer;
 
 /**
- * Counts strings (words, or candidate subwords with or without the ## prefix) without allocating per occurrence or
- * per key: keys are copied into one char arena, counts live in primitive arrays behind an open-addressing table.
- * Candidate counting runs tens of millions of times a round over millions of distinct keys, where a HashMap of
- * substrings and boxed counts was most of the vocab job's time, and String keys most of its garbage.
- *
- * <p>A counter also moves between Spark tasks in bulk: {@link #encode} cuts it into one byte array per reducer
- * (so a shuffle moves a few arrays, not millions of records) and {@link #merge} adds such an array back.
+ * Counts strings (words, the refiner's gains, or tokens by range of a word) without allocating per occurrence or per
+ * key: keys are copied into one char arena, counts live in primitive arrays behind an open-addressing table, where
+ * a HashMap of substrings and boxed counts was most of the vocab job's time, and String keys most of its garbage.
+ * Candidates, every prefix from a split point, are counted by {@link CandidateTrie} instead.
  */
-public final class CandidateCounter implements Serializable {
+public final class CandidateCounter implements Counts {
   private static final long serialVersionUID = 1L;
-  /** Histogram buckets: counts below EXACT exactly, then one bucket per power of two. */
-  private static final int EXACT = 1024;
 
   private char[] arena = new char[1 << 16];
   private int arenaSize;
@@ -133,10 +127,7 @@ public final class CandidateCounter implements Serializable {
     return (keyShape[k] & 1) != 0 ? WordPieceTokenizer.PREFIX + body : body;
   }
 
-  /**
-   * The keys counted at least {@code minCount} times, cut into {@code parts} byte arrays by key hash: the same key
-   * lands in the same part from every counter, so part i of all counters merged is key-disjoint from part j.
-   */
+  @Override
   public byte[][] encode(int parts, long minCount) {
     Bytes[] out = new Bytes[parts];
     for (int i = 0; i < parts; i++) out[i] = new Bytes();
@@ -148,88 +139,26 @@ public final class CandidateCounter implements Serializable {
       b.varint(counts[k]);
     }
     byte[][] arrays = new byte[parts][];
-    for (int i = 0; i < parts; i++) arrays[i] = Arrays.copyOf(out[i].data, out[i].size);
+    for (int i = 0; i < parts; i++) arrays[i] = out[i].toArray();
     return arrays;
   }
 
-  /** Adds the counts of an {@link #encode}d part. */
+  @Override
   public void merge(byte[] encoded) {
     int[] at = {0};
     while (at[0] < encoded.length) {
-      int shape = (int) varint(encoded, at);
+      int shape = (int) Bytes.varint(encoded, at);
       int length = shape >>> 1;
       if (scratch.length < length) scratch = new char[Math.max(length, scratch.length * 2)];
-      for (int i = 0; i < length; i++) {
-        int p = at[0];
-        scratch[i] = (char) ((encoded[p] & 0xFF) << 8 | (encoded[p + 1] & 0xFF));
-        at[0] = p + 2;
-      }
-      add(scratch, length, (shape & 1) != 0, varint(encoded, at));
+      for (int i = 0; i < length; i++) scratch[i] = Bytes.character(encoded, at);
+      add(scratch, length, (shape & 1) != 0, Bytes.varint(encoded, at));
     }
   }
 
-  /** How many keys have each count: exact below 1024, then by powers of two (bucket 1024 + floor(log2(count/1024))). */
+  @Override
   public long[] histogram() {
-    long[] h = new long[EXACT + 64];
-    for (int k = 0; k < size; k++) h[bucket(counts[k])]++;
+    long[] h = Counts.emptyHistogram();
+    for (int k = 0; k < size; k++) h[Counts.bucket(counts[k])]++;
     return h;
-  }
-
-  private static int bucket(long count) {
-    return count < EXACT ? (int) count : EXACT + 63 - Long.numberOfLeadingZeros(count / EXACT);
-  }
-
-  private static long bucketFloor(int bucket) {
-    return bucket < EXACT ? bucket : (long) EXACT << (bucket - EXACT);
-  }
-
-  /**
-   * The lowest count worth keeping from summed {@link #histogram}s: the count above which at most {@code limit}
-   * keys lie (a bucket boundary), never below minFrequency or 1.
-   */
-  public static long floor(long[] histogram, long limit, long minFrequency) {
-    long above = 0;
-    long floor = Long.MAX_VALUE;
-    for (int b = histogram.length - 1; b >= 0; b--) {
-      if (histogram[b] == 0) continue;
-      if (above + histogram[b] > limit) break;
-      above += histogram[b];
-      floor = bucketFloor(b);
-    }
-    return Math.max(Math.max(1, minFrequency), floor == Long.MAX_VALUE ? 1 : floor);
-  }
-
-  private static long varint(byte[] b, int[] at) {
-    long v = 0;
-    for (int shift = 0; ; shift += 7) {
-      byte x = b[at[0]++];
-      v |= (long) (x & 0x7F) << shift;
-      if (x >= 0) return v;
-    }
-  }
-
-  /** A growable byte array. */
-  private static final class Bytes {
-    byte[] data = new byte[1 << 12];
-    int size;
-
-    void ensure(int more) {
-      if (size + more > data.length) data = Arrays.copyOf(data, Math.max(size + more, data.length * 2));
-    }
-
-    void varint(long v) {
-      ensure(10);
-      while ((v & ~0x7FL) != 0) {
-        data[size++] = (byte) ((v & 0x7F) | 0x80);
-        v >>>= 7;
-      }
-      data[size++] = (byte) v;
-    }
-
-    void character(char c) {
-      ensure(2);
-      data[size++] = (byte) (c >>> 8);
-      data[size++] = (byte) c;
-    }
   }
 }

@@ -2,6 +2,7 @@ package dev.hunmin.tokenize;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -58,21 +59,15 @@ public final class WordPieceLearner {
   }
 
   /**
-   * Emits each candidate substring of a word with the word's count: all substrings of up to maxTokenLength
+   * Counts each candidate substring of a word with the word's count: all substrings of up to maxTokenLength
    * characters starting at the word's split points under {@code current} (every position when current is null).
-   * A substring not at the word's start carries the ## prefix. A word current cannot segment emits nothing.
+   * A substring not at the word's start carries the ## prefix. A word current cannot segment counts nothing.
    */
   public static void countCandidates(String word, long count, FastWordPiece current, List<String> currentVocab,
-      int maxTokenLength, CandidateCounter counter) {
+      int maxTokenLength, CandidateTrie counter) {
     int[] starts = splitPoints(word, current, currentVocab);
     if (starts == null) return;
-    for (int start : starts) {
-      int end = start;
-      for (int length = 1; length <= maxTokenLength && end < word.length(); length++) {
-        end += Character.charCount(word.codePointAt(end));
-        counter.add(word, start, end, start > 0, count);
-      }
-    }
+    for (int start : starts) counter.addPrefixes(word, start, maxTokenLength, count);
   }
 
   /** Char offsets where tokens start: every code point with no vocabulary yet, else the current segmentation. */
@@ -99,49 +94,55 @@ public final class WordPieceLearner {
     return starts;
   }
 
-  /** Length in characters without the ## prefix. */
-  static int tokenLength(String token) {
-    String body = token.startsWith(WordPieceTokenizer.PREFIX) ? token.substring(WordPieceTokenizer.PREFIX.length()) : token;
-    return body.codePointCount(0, body.length());
-  }
-
   /**
    * The candidates prepared for repeated selection: sorted longest first, each with its count and the index of its
-   * immediate prefix (one character shorter, ## kept), which is itself a candidate with at least its count.
+   * immediate prefix (one character shorter, ## kept), which is itself a candidate with at least its count. Built
+   * from a trie, whose parent links are those prefixes, so the driver sorts by length only, never by string.
    */
   public static final class Candidates {
     final String[] tokens;
     final long[] counts;
     final int[] parent;
 
-    public Candidates(Map<String, Long> counts, int maxTokenLength) {
-      List<String> list = new ArrayList<>();
-      for (String c : counts.keySet()) if (tokenLength(c) <= maxTokenLength) list.add(c);
-      list.sort(Comparator.comparingInt(WordPieceLearner::tokenLength).reversed().thenComparing(Comparator.naturalOrder()));
-      tokens = list.toArray(new String[0]);
-      this.counts = new long[tokens.length];
-      parent = new int[tokens.length];
-      Map<String, Integer> index = new HashMap<>();
-      for (int i = 0; i < tokens.length; i++) {
-        index.put(tokens[i], i);
-        this.counts[i] = counts.get(tokens[i]);
+    public Candidates(CandidateTrie trie, int maxTokenLength) {
+      int nodes = trie.nodeCount();
+      int[] length = new int[nodes];
+      int[] byLength = new int[maxTokenLength + 2];
+      for (int n = 0; n < nodes; n++) {
+        if (n <= CandidateTrie.CONTINUING_ROOT) continue;
+        int p = trie.parentOf(n);
+        // code points: a surrogate pair's second half adds none
+        length[n] = length[p] + (trie.isCandidate(p) || p <= CandidateTrie.CONTINUING_ROOT ? 1 : 0);
+        if (trie.isCandidate(n) && length[n] <= maxTokenLength) byLength[length[n]]++;
       }
-      for (int i = 0; i < tokens.length; i++) parent[i] = index.getOrDefault(prefix(tokens[i]), -1);
-    }
-
-    private static String prefix(String token) {
-      int bodyStart = token.startsWith(WordPieceTokenizer.PREFIX) ? WordPieceTokenizer.PREFIX.length() : 0;
-      if (token.codePointCount(bodyStart, token.length()) <= 1) return null;
-      return token.substring(0, token.offsetByCodePoints(token.length(), -1));
+      int[] next = new int[maxTokenLength + 2]; // first index of each length, longest first
+      for (int l = maxTokenLength, at = 0; l >= 1; l--) {
+        next[l] = at;
+        at += byLength[l];
+      }
+      int size = next[1] + byLength[1];
+      tokens = new String[size];
+      counts = new long[size];
+      parent = new int[size];
+      int[] index = new int[nodes];
+      Arrays.fill(index, -1);
+      for (int n = 0; n < nodes; n++) {
+        if (!trie.isCandidate(n) || length[n] > maxTokenLength) continue;
+        int i = next[length[n]]++;
+        index[n] = i;
+        tokens[i] = trie.token(n);
+        counts[i] = trie.countOf(n);
+      }
+      for (int n = 0; n < nodes; n++) {
+        if (index[n] < 0) continue;
+        int p = trie.parentOf(n);
+        if (p > CandidateTrie.CONTINUING_ROOT && !trie.isCandidate(p)) p = trie.parentOf(p); // the pair's first half
+        parent[index[n]] = p > CandidateTrie.CONTINUING_ROOT ? index[p] : -1;
+      }
     }
 
     public int size() {
       return tokens.length;
-    }
-
-    public long count(String token) {
-      for (int i = 0; i < tokens.length; i++) if (tokens[i].equals(token)) return counts[i];
-      return 0;
     }
 
     /**
@@ -163,7 +164,8 @@ public final class WordPieceLearner {
 
   /**
    * The selection that fills the target size: the lowest threshold whose selection fits (with the special tokens
-   * and alphabet), topped up with the most frequent tokens the next lower threshold would add.
+   * and alphabet), topped up with the most frequent tokens the next lower threshold would add; most frequent first,
+   * ties by text (the order of the learned part of a vocabulary).
    */
   public static List<String> selectForSize(Candidates c, int targetSize, Set<String> fixedTokens, long minFrequency) {
     int room = targetSize - fixedTokens.size();
@@ -189,9 +191,12 @@ public final class WordPieceLearner {
       for (int i = 0; i < more.length; i++) if (more[i] && !best[i] && !fixedTokens.contains(c.tokens[i])) extra.add(i);
       extra.sort(Comparator.<Integer>comparingLong(i -> -c.counts[i]).thenComparing(i -> c.tokens[i]));
     }
-    List<String> out = new ArrayList<>();
-    for (int i = 0; i < best.length; i++) if (best[i] && !fixedTokens.contains(c.tokens[i])) out.add(c.tokens[i]);
-    for (int i = 0; i < extra.size() && out.size() < room; i++) out.add(c.tokens[extra.get(i)]);
+    List<Integer> chosen = new ArrayList<>();
+    for (int i = 0; i < best.length; i++) if (best[i] && !fixedTokens.contains(c.tokens[i])) chosen.add(i);
+    for (int i = 0; i < extra.size() && chosen.size() < room; i++) chosen.add(extra.get(i));
+    chosen.sort(Comparator.<Integer>comparingLong(i -> -c.counts[i]).thenComparing(i -> c.tokens[i]));
+    List<String> out = new ArrayList<>(chosen.size());
+    for (int i : chosen) out.add(c.tokens[i]);
     return out;
   }
 
@@ -222,12 +227,10 @@ public final class WordPieceLearner {
     }
   }
 
-  /** Final order: special tokens (ids 0–4), alphabet, ## alphabet, then learned tokens by count, then text. */
-  public static List<String> vocabulary(List<String> fixed, List<String> learned, Map<String, Long> counts) {
-    List<String> sorted = new ArrayList<>(learned);
-    sorted.sort(Comparator.<String>comparingLong(t -> -counts.getOrDefault(t, 0L)).thenComparing(Comparator.naturalOrder()));
+  /** Final order: special tokens (ids 0–4), alphabet, ## alphabet, then the learned tokens as selected. */
+  public static List<String> vocabulary(List<String> fixed, List<String> learned) {
     List<String> out = new ArrayList<>(fixed);
-    out.addAll(sorted);
+    out.addAll(learned);
     return out;
   }
 
@@ -250,16 +253,13 @@ public final class WordPieceLearner {
     for (int round = 0; round < p.iterations(); round++) {
       FastWordPiece current = round == 0 ? null : model(vocab);
       List<String> currentVocab = vocab;
-      CandidateCounter counter = new CandidateCounter();
+      CandidateTrie counter = new CandidateTrie();
       wordCounts.forEach((w, c) -> {
         if (w.length() <= WordPieceTokenizer.MAX_INPUT_CHARS_PER_WORD && coveredBy(w, alphabetSet)) {
           countCandidates(w, c, current, currentVocab, p.maxTokenLength(), counter);
         }
       });
-      Map<String, Long> candidates = new HashMap<>();
-      counter.forEach(candidates::put);
-      List<String> selected = selectForSize(new Candidates(candidates, p.maxTokenLength()), p.vocabSize(), fixedSet, p.minFrequency());
-      vocab = vocabulary(fixed, selected, candidates);
+      vocab = vocabulary(fixed, selectForSize(new Candidates(counter, p.maxTokenLength()), p.vocabSize(), fixedSet, p.minFrequency()));
     }
     for (int round = 0; round < p.refinements(); round++) {
       WordPieceRefiner refiner = new WordPieceRefiner(vocab, p.maxTokenLength());

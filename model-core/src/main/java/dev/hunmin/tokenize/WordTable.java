@@ -80,9 +80,9 @@ public final class WordTable implements Serializable {
   }
 
   /** One learner round's candidate counts over these words (see {@link WordPieceLearner#countCandidates}). */
-  public CandidateCounter candidates(List<String> currentVocab, int maxTokenLength) {
+  public CandidateTrie candidates(List<String> currentVocab, int maxTokenLength) {
     FastWordPiece model = currentVocab == null ? null : WordPieceLearner.model(currentVocab);
-    CandidateCounter counter = new CandidateCounter();
+    CandidateTrie counter = new CandidateTrie();
     for (int i = 0; i < words.length; i++) {
       WordPieceLearner.countCandidates(words[i], counts[i], model, currentVocab, maxTokenLength, counter);
     }

@@ -14,8 +14,13 @@ import org.junit.jupiter.api.Test;
 class WordPieceLearnerTest {
   @Test
   void aKeptTokenTakesItsCountOffItsPrefixes() {
-    Map<String, Long> counts = Map.of("abc", 5L, "ab", 7L, "a", 9L, "##bc", 6L, "##b", 6L);
-    WordPieceLearner.Candidates c = new WordPieceLearner.Candidates(counts, 16);
+    // counts abc 5, ab 7, a 9, ##bc 6, ##b 6
+    CandidateTrie trie = new CandidateTrie();
+    trie.addPrefixes("abc", 0, 16, 5);
+    trie.addPrefixes("ab", 0, 16, 2);
+    trie.addPrefixes("a", 0, 16, 2);
+    trie.addPrefixes("xbc", 1, 16, 6);
+    WordPieceLearner.Candidates c = new WordPieceLearner.Candidates(trie, 16);
     // abc (5) kept → ab 7-5=2 dropped, a 9-5=4 kept; ##bc (6) kept → ##b 6-6=0 dropped
     assertEquals(Set.of("abc", "a", "##bc"), kept(c, 4));
     assertEquals(Set.of("abc", "##bc"), kept(c, 5));
@@ -31,14 +36,14 @@ class WordPieceLearnerTest {
 
   @Test
   void candidatesStartAtSplitPoints() {
-    CandidateCounter counter = new CandidateCounter();
+    CandidateTrie counter = new CandidateTrie();
     WordPieceLearner.countCandidates("한국어", 3, null, null, 2, counter);
     Map<String, Long> got = new HashMap<>();
     counter.forEach(got::put);
     assertEquals(Map.of("한", 3L, "한국", 3L, "##국", 3L, "##국어", 3L, "##어", 3L), got);
 
     List<String> vocab = List.of("[UNK]", "한국", "##어", "한", "##국");
-    CandidateCounter second = new CandidateCounter();
+    CandidateTrie second = new CandidateTrie();
     WordPieceLearner.countCandidates("한국어", 2, WordPieceLearner.model(vocab), vocab, 3, second);
     Map<String, Long> fromSplits = new HashMap<>();
     second.forEach(fromSplits::put);
@@ -114,7 +119,7 @@ class WordPieceLearnerTest {
     assertEquals(7, b.get("대한국", 1, 3, false));
     assertEquals(2, b.get("국어", 0, 2, true));
     assertEquals(0, b.get("어", 0, 1, true));
-    assertEquals(5, CandidateCounter.floor(b.histogram(), 2, 1), "counts 7, 5, 2: at most 2 keys at or above the floor");
+    assertEquals(5, Counts.floor(b.histogram(), 2, 1), "counts 7, 5, 2: at most 2 keys at or above the floor");
   }
 
   @Test
@@ -145,5 +150,64 @@ class WordPieceLearnerTest {
     assertEquals(expected.get("##대한민국가나"), counter.get("x대한민국가나", 1, 7, true));
     assertEquals(7, counter.get(huge, 0, huge.length(), false));
     assertEquals(0, counter.get("대한민국가나다라마가", 0, 10, false), "ten characters were never added");
+  }
+
+  @Test
+  void candidateTrieCountsPrefixesAndMovesByFirstCharacter() {
+    // every prefix from a split point, as a map would count it; a code point outside the BMP is one character
+    java.util.Random random = new java.util.Random(5);
+    String[] chars = {"가", "나", "다", "a", "\uD840\uDC0B"};
+    Map<String, Long> expected = new HashMap<>();
+    CandidateTrie[] tries = {new CandidateTrie(), new CandidateTrie(), new CandidateTrie()};
+    for (int i = 0; i < 30_000; i++) {
+      StringBuilder w = new StringBuilder();
+      for (int k = 1 + random.nextInt(6); k > 0; k--) w.append(chars[random.nextInt(chars.length)]);
+      String word = w.toString();
+      int start = random.nextBoolean() ? 0 : word.offsetByCodePoints(0, random.nextInt(word.codePointCount(0, word.length())));
+      long n = 1 + random.nextInt(4);
+      tries[i % 3].addPrefixes(word, start, 4, n);
+      for (int end = start, length = 0; end < word.length() && length < 4; length++) {
+        end += Character.charCount(word.codePointAt(end));
+        expected.merge((start > 0 ? "##" : "") + word.substring(start, end), n, Long::sum);
+      }
+    }
+    // summed through parts as the shuffle does, then only the keys at or above a floor, as the driver collects them
+    CandidateTrie[] reduced = {new CandidateTrie(), new CandidateTrie()};
+    for (CandidateTrie t : tries) {
+      byte[][] parts = t.encode(2, 1);
+      for (int i = 0; i < 2; i++) reduced[i].merge(parts[i]);
+    }
+    Map<String, Long> got = new HashMap<>();
+    for (CandidateTrie r : reduced) r.forEach((k, v) -> assertEquals(null, got.put(k, v), "a key in two parts: " + k));
+    assertEquals(expected, got);
+    long floor = 40;
+    CandidateTrie driver = new CandidateTrie();
+    for (CandidateTrie r : reduced) driver.merge(r.encode(1, floor)[0]);
+    Map<String, Long> frequent = new HashMap<>();
+    driver.forEach(frequent::put);
+    Map<String, Long> expectedFrequent = new HashMap<>(expected);
+    expectedFrequent.values().removeIf(v -> v < floor);
+    assertEquals(expectedFrequent, frequent);
+    assertEquals(expectedFrequent.size(), driver.size());
+    long[] histogram = new long[Counts.emptyHistogram().length];
+    for (CandidateTrie r : reduced) {
+      long[] h = r.histogram();
+      for (int i = 0; i < h.length; i++) histogram[i] += h[i];
+    }
+    assertEquals(expected.size(), java.util.Arrays.stream(histogram).sum());
+    // the selection's view: each candidate's parent is its prefix one character shorter
+    WordPieceLearner.Candidates c = new WordPieceLearner.Candidates(driver, 4);
+    for (int i = 0; i < c.size(); i++) {
+      String t = c.tokens[i];
+      assertEquals(expectedFrequent.get(t), c.counts[i]);
+      String prefix = length(t) == 1 ? null : t.substring(0, t.offsetByCodePoints(t.length(), -1));
+      assertEquals(prefix, c.parent[i] < 0 ? null : c.tokens[c.parent[i]], t);
+      if (i > 0) assertTrue(length(t) <= length(c.tokens[i - 1]), "longest first");
+    }
+  }
+
+  private static int length(String token) {
+    String body = token.startsWith("##") ? token.substring(2) : token;
+    return body.codePointCount(0, body.length());
   }
 }

@@ -2,6 +2,8 @@ package dev.hunmin.jobs;
 
 import dev.hunmin.tokenize.BertNormalizer;
 import dev.hunmin.tokenize.CandidateCounter;
+import dev.hunmin.tokenize.CandidateTrie;
+import dev.hunmin.tokenize.Counts;
 import dev.hunmin.tokenize.MorphemeSplitter;
 import dev.hunmin.tokenize.WordPieceLearner;
 import dev.hunmin.tokenize.WordPieceRefiner;
@@ -61,7 +63,7 @@ final class VocabJob {
         CandidateCounter local = new CandidateCounter();
         it.forEachRemaining(sentence -> WordPieceTokenizer.words(sentence, normalizer, morphemes, w -> local.add(w, 1)));
         return List.of(local).iterator();
-      }), parts).map(WordTable::of).persist(StorageLevel.MEMORY_AND_DISK());
+      }), parts, CandidateCounter::new).map(WordTable::of).persist(StorageLevel.MEMORY_AND_DISK());
       Summary summary = words.map(Summary::of).reduce(Summary::plus);
       long corpusWords = summary.words();
       if (corpusWords == 0) throw new HunminException("no words in " + input + ": the clean output is empty");
@@ -80,15 +82,15 @@ final class VocabJob {
         long roundStarted = System.nanoTime();
         Broadcast<List<String>> vocabB = jsc.broadcast(round == 0 ? null : vocab);
         int maxLength = p.maxTokenLength();
-        JavaRDD<CandidateCounter> candidates = merged(learnable.map(t -> t.candidates(vocabB.value(), maxLength)), parts)
-            .persist(StorageLevel.MEMORY_AND_DISK());
-        long[] histogram = candidates.map(CandidateCounter::histogram).reduce(VocabJob::sum);
+        JavaRDD<CandidateTrie> candidates = merged(learnable.map(t -> t.candidates(vocabB.value(), maxLength)), parts,
+            CandidateTrie::new).persist(StorageLevel.MEMORY_AND_DISK());
+        long[] histogram = candidates.map(CandidateTrie::histogram).reduce(VocabJob::sum);
         long distinct = Arrays.stream(histogram).sum();
-        long floor = CandidateCounter.floor(histogram, (long) CANDIDATES_PER_SLOT * p.vocabSize(), p.minFrequency());
-        Map<String, Long> kept = collect(candidates, floor);
+        long floor = Counts.floor(histogram, (long) CANDIDATES_PER_SLOT * p.vocabSize(), p.minFrequency());
+        WordPieceLearner.Candidates kept = new WordPieceLearner.Candidates(collect(candidates, floor, new CandidateTrie()), maxLength);
+        candidates.unpersist();
         vocabB.unpersist();
-        List<String> selected = WordPieceLearner.selectForSize(new WordPieceLearner.Candidates(kept, maxLength), p.vocabSize(), fixedSet, p.minFrequency());
-        vocab = WordPieceLearner.vocabulary(fixed, selected, kept);
+        vocab = WordPieceLearner.vocabulary(fixed, WordPieceLearner.selectForSize(kept, p.vocabSize(), fixedSet, p.minFrequency()));
         long ms = (System.nanoTime() - roundStarted) / 1_000_000;
         LOG.info("round {}: {} distinct candidates, {} from count {} to the driver, {} tokens, {} ms", round + 1, distinct,
             kept.size(), floor, vocab.size(), ms);
@@ -102,11 +104,13 @@ final class VocabJob {
         JavaRDD<WordPieceRefiner.Estimates> estimates = learnable.map(t -> t.refinement(refinerB.value(), size))
             .persist(StorageLevel.MEMORY_AND_DISK());
         long[] losses = estimates.map(e -> e.losses).reduce(VocabJob::sum);
-        JavaRDD<CandidateCounter> gains = merged(estimates.map(e -> e.gains), parts).persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<CandidateCounter> gains = merged(estimates.map(e -> e.gains), parts, CandidateCounter::new)
+            .persist(StorageLevel.MEMORY_AND_DISK());
         int maxSwaps = WordPieceRefiner.maxSwaps(round, p.vocabSize());
-        long floor = CandidateCounter.floor(gains.map(CandidateCounter::histogram).reduce(VocabJob::sum),
+        long floor = Counts.floor(gains.map(CandidateCounter::histogram).reduce(VocabJob::sum),
             (long) CANDIDATES_PER_SLOT * maxSwaps, p.minFrequency());
-        Map<String, Long> best = collect(gains, floor);
+        Map<String, Long> best = new HashMap<>();
+        collect(gains, floor, new CandidateCounter()).forEach(best::put);
         gains.unpersist();
         estimates.unpersist();
         refinerB.unpersist();
@@ -157,27 +161,26 @@ final class VocabJob {
    * Per-partition counters summed by key across partitions: each is cut into one byte array per target partition
    * and the arrays are shuffled, so a shuffle moves a few arrays per task rather than a record per key.
    */
-  static JavaRDD<CandidateCounter> merged(JavaRDD<CandidateCounter> counters, int parts) {
+  static <C extends Counts> JavaRDD<C> merged(JavaRDD<C> counters, int parts, SerializableSupplier<C> empty) {
     return counters.flatMapToPair(c -> {
       byte[][] encoded = c.encode(parts, 1);
       List<Tuple2<Integer, byte[]>> out = new ArrayList<>(parts);
       for (int i = 0; i < parts; i++) out.add(new Tuple2<>(i, encoded[i]));
       return out.iterator();
     }).partitionBy(new HashPartitioner(parts)).mapPartitions(it -> {
-      CandidateCounter sum = new CandidateCounter();
+      C sum = empty.get();
       it.forEachRemaining(part -> sum.merge(part._2()));
       return List.of(sum).iterator();
     });
   }
 
-  /** The keys counted at least floor times, collected to the driver (one byte array per partition). */
-  private static Map<String, Long> collect(JavaRDD<CandidateCounter> counters, long floor) {
-    CandidateCounter frequent = new CandidateCounter();
-    counters.map(c -> c.encode(1, floor)[0]).collect().forEach(frequent::merge);
-    Map<String, Long> out = new HashMap<>(frequent.size() * 2);
-    frequent.forEach(out::put);
-    return out;
+  /** The keys counted at least floor times, collected to the driver into {@code into} (one array per partition). */
+  private static <C extends Counts> C collect(JavaRDD<C> counters, long floor, C into) {
+    counters.map(c -> c.encode(1, floor)[0]).collect().forEach(into::merge);
+    return into;
   }
+
+  interface SerializableSupplier<T> extends java.util.function.Supplier<T>, Serializable {}
 
   private static long[] sum(long[] a, long[] b) {
     long[] out = a.clone();
