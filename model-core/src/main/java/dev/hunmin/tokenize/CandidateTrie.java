@@ -21,13 +21,32 @@ public final class CandidateTrie implements Counts {
   static final int WORD_ROOT = 0;
   static final int CONTINUING_ROOT = 1;
 
-  private int[] parent = new int[1 << 12];
-  private char[] ch = new char[1 << 12];
-  private long[] count = new long[1 << 12];
+  private int[] parent = new int[0];
+  private char[] ch = new char[0];
+  private long[] count = new long[0];
   private int nodes = 2;
   /** Open addressing on (parent << 16 | char) + 1 (0 when free), load at most 1/2. */
-  private long[] slotKey = new long[1 << 13];
-  private int[] slotNode = new int[1 << 13];
+  private long[] slotKey = new long[0];
+  private int[] slotNode = new int[0];
+
+  public CandidateTrie() {
+    this(1 << 12);
+  }
+
+  /** A trie with room for {@code expectedNodes} before it grows: growing millions of nodes by doubling was a third of a round. */
+  public CandidateTrie(int expectedNodes) {
+    reserve(expectedNodes);
+  }
+
+  /** Grows the arrays and the table at once to hold {@code total} nodes. */
+  private void reserve(int total) {
+    if (total <= count.length) return;
+    int size = Math.max(total, count.length * 2);
+    parent = Arrays.copyOf(parent, size);
+    ch = Arrays.copyOf(ch, size);
+    count = Arrays.copyOf(count, size);
+    if (size * 2 > slotKey.length) rehash(Integer.highestOneBit(size * 2 - 1) << 1);
+  }
 
   /** Adds {@code n} to every prefix of word[start…] of 1 to maxTokenLength code points (## prefixed when start > 0). */
   public void addPrefixes(String word, int start, int maxTokenLength, long n) {
@@ -43,6 +62,27 @@ public final class CandidateTrie implements Counts {
     }
   }
 
+  /**
+   * The node of word[start, end) (## when continuing), created with its prefixes if missing, counts unchanged: for
+   * a trie used as a dictionary (see {@link WordPieceRefiner}).
+   */
+  int insert(String word, int start, int end, boolean continuing) {
+    int node = continuing ? CONTINUING_ROOT : WORD_ROOT;
+    for (int i = start; i < end; i++) node = child(node, word.charAt(i));
+    return node;
+  }
+
+  /** The child of a node by one UTF-16 unit, or -1; reads only, so threads may share a trie no one adds to. */
+  int find(int p, char c) {
+    long key = ((long) p << 16 | c) + 1;
+    int mask = slotKey.length - 1;
+    for (int slot = slot(key, mask); ; slot = (slot + 1) & mask) {
+      long k = slotKey[slot];
+      if (k == key) return slotNode[slot];
+      if (k == 0) return -1;
+    }
+  }
+
   private int child(int p, char c) {
     long key = ((long) p << 16 | c) + 1;
     int mask = slotKey.length - 1;
@@ -50,10 +90,15 @@ public final class CandidateTrie implements Counts {
       long k = slotKey[slot];
       if (k == key) return slotNode[slot];
       if (k == 0) {
-        int node = newNode(p, c);
+        if (nodes == count.length) {
+          reserve(nodes + 1);
+          return child(p, c); // the table was rebuilt
+        }
+        int node = nodes++;
+        parent[node] = p;
+        ch[node] = c;
         slotKey[slot] = key;
         slotNode[slot] = node;
-        if (nodes * 2 > slotKey.length) rehash();
         return node;
       }
     }
@@ -63,22 +108,10 @@ public final class CandidateTrie implements Counts {
     return (int) ((key * 0x9E3779B97F4A7C15L) >>> 40) & mask;
   }
 
-  private int newNode(int p, char c) {
-    if (nodes == count.length) {
-      int size = nodes * 2;
-      parent = Arrays.copyOf(parent, size);
-      ch = Arrays.copyOf(ch, size);
-      count = Arrays.copyOf(count, size);
-    }
-    parent[nodes] = p;
-    ch[nodes] = c;
-    return nodes++;
-  }
-
-  private void rehash() {
-    long[] keys = new long[slotKey.length * 2];
-    int[] values = new int[keys.length];
-    int mask = keys.length - 1;
+  private void rehash(int slots) {
+    long[] keys = new long[slots];
+    int[] values = new int[slots];
+    int mask = slots - 1;
     for (int i = 0; i < slotKey.length; i++) {
       if (slotKey[i] == 0) continue;
       int slot = slot(slotKey[i], mask);
@@ -164,6 +197,7 @@ public final class CandidateTrie implements Counts {
 
   @Override
   public void merge(byte[] encoded) {
+    reserve(nodes + encoded.length / 4); // a node takes at least 4 bytes
     int[] node = new int[1 << 10];
     node[CONTINUING_ROOT] = CONTINUING_ROOT;
     int size = CONTINUING_ROOT + 1;

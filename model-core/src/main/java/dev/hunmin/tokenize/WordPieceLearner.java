@@ -48,16 +48,6 @@ public final class WordPieceLearner {
     return out;
   }
 
-  /** Whether every character of the word is in the alphabet (else the word can only ever be [UNK]). */
-  public static boolean coveredBy(String word, Set<String> alphabet) {
-    for (int i = 0; i < word.length(); ) {
-      int cp = word.codePointAt(i);
-      if (!alphabet.contains(Character.toString(cp))) return false;
-      i += Character.charCount(cp);
-    }
-    return true;
-  }
-
   /**
    * Counts each candidate substring of a word with the word's count: all substrings of up to maxTokenLength
    * characters starting at the word's split points under {@code current} (every position when current is null).
@@ -218,15 +208,6 @@ public final class WordPieceLearner {
     return new ArrayList<>(out);
   }
 
-  /** The characters a word has after its first one: those need a ## form in the alphabet. */
-  public static void continuingChars(String word, java.util.function.Consumer<String> sink) {
-    for (int i = word.isEmpty() ? 0 : Character.charCount(word.codePointAt(0)); i < word.length(); ) {
-      int cp = word.codePointAt(i);
-      sink.accept(Character.toString(cp));
-      i += Character.charCount(cp);
-    }
-  }
-
   /** Final order: special tokens (ids 0–4), alphabet, ## alphabet, then the learned tokens as selected. */
   public static List<String> vocabulary(List<String> fixed, List<String> learned) {
     List<String> out = new ArrayList<>(fixed);
@@ -239,34 +220,20 @@ public final class WordPieceLearner {
     return new FastWordPiece(vocab, "[UNK]", WordPieceTokenizer.PREFIX, WordPieceTokenizer.MAX_INPUT_CHARS_PER_WORD);
   }
 
-  /** The whole learner over a word table in memory: for tests and small corpora. */
+  /** The whole learner over a word table in memory, the steps the vocab job runs on Spark: for tests and small corpora. */
   public static List<String> learn(Map<String, Long> wordCounts, Params p) {
-    Map<Integer, Long> chars = new HashMap<>();
-    wordCounts.forEach((w, c) -> w.codePoints().forEach(cp -> chars.merge(cp, c, Long::sum)));
-    List<String> alphabet = alphabet(chars, p.limitAlphabet());
-    Set<String> alphabetSet = Set.copyOf(alphabet);
-    Set<String> continuing = new java.util.HashSet<>();
-    wordCounts.keySet().forEach(w -> continuingChars(w, continuing::add));
-    List<String> fixed = fixedTokens(alphabet, continuing);
+    WordTable table = WordTable.of(wordCounts);
+    List<String> alphabet = alphabet(table.characters(), p.limitAlphabet());
+    List<String> fixed = fixedTokens(alphabet, table.continuingChars());
     Set<String> fixedSet = Set.copyOf(fixed);
+    WordTable learnable = table.learnable(Set.copyOf(alphabet));
     List<String> vocab = fixed;
     for (int round = 0; round < p.iterations(); round++) {
-      FastWordPiece current = round == 0 ? null : model(vocab);
-      List<String> currentVocab = vocab;
-      CandidateTrie counter = new CandidateTrie();
-      wordCounts.forEach((w, c) -> {
-        if (w.length() <= WordPieceTokenizer.MAX_INPUT_CHARS_PER_WORD && coveredBy(w, alphabetSet)) {
-          countCandidates(w, c, current, currentVocab, p.maxTokenLength(), counter);
-        }
-      });
+      CandidateTrie counter = learnable.candidates(round == 0 ? null : vocab, p.maxTokenLength());
       vocab = vocabulary(fixed, selectForSize(new Candidates(counter, p.maxTokenLength()), p.vocabSize(), fixedSet, p.minFrequency()));
     }
     for (int round = 0; round < p.refinements(); round++) {
-      WordPieceRefiner refiner = new WordPieceRefiner(vocab, p.maxTokenLength());
-      WordPieceRefiner.Estimates e = refiner.estimates(vocab.size());
-      wordCounts.forEach((w, c) -> {
-        if (coveredBy(w, alphabetSet)) refiner.measure(w, c, e);
-      });
+      WordPieceRefiner.Estimates e = learnable.refinement(new WordPieceRefiner(vocab, p.maxTokenLength()), vocab.size());
       Map<String, Long> gains = new HashMap<>();
       e.gains.forEach(gains::put);
       vocab = WordPieceRefiner.refined(fixed, vocab, gains, e.losses, WordPieceRefiner.maxSwaps(round, p.vocabSize()), p.minFrequency());

@@ -23,17 +23,41 @@ import java.util.Set;
 public final class WordPieceRefiner implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** Token → id + 1, by range of a word without building substrings. */
-  private final CandidateCounter ids = new CandidateCounter();
+  /**
+   * The vocabulary as a trie walked along a word, one lookup per character, ending where no token continues: the
+   * matches at an offset cost what the longest one does, not a hash of every substring.
+   */
+  private final CandidateTrie tokens = new CandidateTrie();
+  /** By trie node: the token's id + 1, 0 where the node is only a prefix of tokens. */
+  private int[] idAt = new int[0];
   private final int maxTokenLength;
 
   public WordPieceRefiner(List<String> vocab, int maxTokenLength) {
     for (int i = 0; i < vocab.size(); i++) {
       String t = vocab.get(i);
       boolean continuing = t.startsWith(WordPieceTokenizer.PREFIX) && t.length() > WordPieceTokenizer.PREFIX.length();
-      ids.add(t, continuing ? WordPieceTokenizer.PREFIX.length() : 0, t.length(), continuing, i + 1);
+      int node = tokens.insert(t, continuing ? WordPieceTokenizer.PREFIX.length() : 0, t.length(), continuing);
+      if (node >= idAt.length) idAt = java.util.Arrays.copyOf(idAt, Math.max(node + 1, idAt.length * 2));
+      idAt[node] = i + 1;
     }
     this.maxTokenLength = maxTokenLength;
+  }
+
+  /** The next node along word from {@code node} by the code point at {@code at}, or -1 where no token continues. */
+  private int step(int node, String word, int at) {
+    if (node < 0) return -1;
+    node = tokens.find(node, word.charAt(at));
+    if (node >= 0 && Character.isHighSurrogate(word.charAt(at)) && at + 1 < word.length()) node = tokens.find(node, word.charAt(at + 1));
+    return node;
+  }
+
+  private int root(int offset) {
+    return offset > 0 ? CandidateTrie.CONTINUING_ROOT : CandidateTrie.WORD_ROOT;
+  }
+
+  /** The token id + 1 at a node reached by {@link #step}, 0 for none. */
+  private int idAt(int node) {
+    return node >= 0 && node < idAt.length ? idAt[node] : 0;
   }
 
   /** What one round learns about a vocabulary: savings of additions (by string) and costs of removals (by id). */
@@ -63,12 +87,15 @@ public final class WordPieceRefiner implements Serializable {
       tokens[e] = -1;
       if (Character.isLowSurrogate(word.charAt(e)) && e > 0 && Character.isHighSurrogate(word.charAt(e - 1))) continue;
       int end = e;
+      int node = root(e);
       for (int length = 1; length <= maxTokenLength && end < n; length++) {
+        node = step(node, word, end);
+        if (node < 0) break;
         end += Character.charCount(word.codePointAt(end));
-        long found = ids.get(word, e, end, e > 0);
+        int found = idAt(node);
         if (found > 0 && tokens[end] >= 0) {
           next[e] = end;
-          id[e] = (int) found - 1;
+          id[e] = found - 1;
         } else if (found > 0) {
           next[e] = -1; // the longest match leads into a dead end: greedy gives [UNK]
         }
@@ -94,8 +121,10 @@ public final class WordPieceRefiner implements Serializable {
       if (bestEnd > 0) into.gains.add(word, s, bestEnd, s > 0, count * bestGain);
       // the cost of losing the token used here: the next shorter match takes over
       int shorter = -1;
+      int node = step(root(s), word, s);
       for (int e = s + Character.charCount(word.codePointAt(s)); e < current; e += Character.charCount(word.codePointAt(e))) {
-        if (tokens[e] >= 0 && ids.get(word, s, e, s > 0) > 0) shorter = e;
+        if (tokens[e] >= 0 && idAt(node) > 0) shorter = e;
+        node = step(node, word, e);
       }
       if (shorter > 0) into.losses[id[s]] += count * (tokens[shorter] - tokens[current]);
     }

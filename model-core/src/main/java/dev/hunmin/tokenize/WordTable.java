@@ -2,6 +2,7 @@ package dev.hunmin.tokenize;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +37,14 @@ public final class WordTable implements Serializable {
     return new WordTable(words, counts);
   }
 
+  /** A word table held in a map (the in-memory learner's input). */
+  public static WordTable of(Map<String, Long> wordCounts) {
+    String[] words = wordCounts.keySet().toArray(new String[0]);
+    long[] counts = new long[words.length];
+    for (int i = 0; i < words.length; i++) counts[i] = wordCounts.get(words[i]);
+    return new WordTable(words, counts);
+  }
+
   public int size() {
     return words.length;
   }
@@ -48,9 +57,11 @@ public final class WordTable implements Serializable {
 
   /** The words the learner can use: short enough to tokenize, every character in the alphabet. */
   public WordTable learnable(Set<String> alphabet) {
+    BitSet letters = new BitSet();
+    for (String c : alphabet) letters.set(c.codePointAt(0));
     List<Integer> keep = new ArrayList<>();
     for (int i = 0; i < words.length; i++) {
-      if (words[i].length() <= WordPieceTokenizer.MAX_INPUT_CHARS_PER_WORD && WordPieceLearner.coveredBy(words[i], alphabet)) keep.add(i);
+      if (words[i].length() <= WordPieceTokenizer.MAX_INPUT_CHARS_PER_WORD && words[i].codePoints().allMatch(letters::get)) keep.add(i);
     }
     if (keep.size() == words.length) return this;
     String[] w = new String[keep.size()];
@@ -64,25 +75,29 @@ public final class WordTable implements Serializable {
 
   /** Each character (code point) with how often it occurs, words weighted by count. */
   public Map<Integer, Long> characters() {
-    Map<Integer, Long> chars = new HashMap<>();
+    long[] byCodePoint = new long[Character.MAX_CODE_POINT + 1]; // no boxing per character of millions of words
     for (int i = 0; i < words.length; i++) {
       long n = counts[i];
-      words[i].codePoints().forEach(cp -> chars.merge(cp, n, Long::sum));
+      words[i].codePoints().forEach(cp -> byCodePoint[cp] += n);
     }
+    Map<Integer, Long> chars = new HashMap<>();
+    for (int cp = 0; cp < byCodePoint.length; cp++) if (byCodePoint[cp] > 0) chars.put(cp, byCodePoint[cp]);
     return chars;
   }
 
   /** The characters that occur after a word's first one (those need a ## form). */
   public Set<String> continuingChars() {
+    BitSet seen = new BitSet();
+    for (String w : words) w.codePoints().skip(1).forEach(seen::set);
     Set<String> out = new TreeSet<>();
-    for (String w : words) WordPieceLearner.continuingChars(w, out::add);
+    seen.stream().forEach(cp -> out.add(Character.toString(cp)));
     return out;
   }
 
   /** One learner round's candidate counts over these words (see {@link WordPieceLearner#countCandidates}). */
   public CandidateTrie candidates(List<String> currentVocab, int maxTokenLength) {
     FastWordPiece model = currentVocab == null ? null : WordPieceLearner.model(currentVocab);
-    CandidateTrie counter = new CandidateTrie();
+    CandidateTrie counter = new CandidateTrie(5 * words.length); // 4–7 candidates per distinct word on Korean text
     for (int i = 0; i < words.length; i++) {
       WordPieceLearner.countCandidates(words[i], counts[i], model, currentVocab, maxTokenLength, counter);
     }

@@ -1,7 +1,6 @@
 package dev.hunmin.tokenize;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
@@ -70,7 +69,8 @@ class WordPieceLearnerTest {
   @Test
   void alphabetLimitKeepsTheMostFrequentCharacters() {
     assertEquals(List.of("가", "나"), WordPieceLearner.alphabet(Map.of((int) '가', 10L, (int) '나', 5L, (int) '다', 1L), 2));
-    assertFalse(WordPieceLearner.coveredBy("가다", Set.of("가", "나")));
+    WordTable words = WordTable.of(Map.of("가다", 3L, "나가", 2L, "x".repeat(101), 1L));
+    assertEquals(1, words.learnable(Set.of("가", "나", "x")).size(), "가다 has a character outside the alphabet, x… is too long");
   }
 
   @Test
