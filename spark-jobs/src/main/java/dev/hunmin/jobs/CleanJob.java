@@ -1,5 +1,6 @@
 package dev.hunmin.jobs;
 
+import static org.apache.spark.ml.functions.vector_to_array;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.concat;
@@ -28,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
@@ -37,6 +37,7 @@ import org.apache.spark.ml.feature.MinHashLSHModel;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -252,7 +253,14 @@ final class CleanJob {
         .select(col("source"), col("offset"), col("key"), expr("transform(ordered, x -> x.sentence)").as("sentences"));
   }
 
-  /** MinHash LSH over character shingles: of a pair above the Jaccard threshold, the later document goes. */
+  /**
+   * MinHash LSH over character shingles: of a pair above the Jaccard threshold, the later document goes. Spark ML's
+   * MinHashLSH hashes; the documents sharing a (table, hash) bucket are grouped with their shingles and every pair in
+   * a bucket is measured in one task. approxSimilarityJoin finds the same pairs by a self-join that carries both
+   * documents' vectors and a distinct over all pairs; on the shared corpora a few buckets (short reviews whose
+   * minimum shingle is a common phrase) make 2.5 million pairs of 98 thousand documents, and that join was a third
+   * of the clean job.
+   */
   static Dataset<Row> removeNearDuplicates(Dataset<Row> docs, Settings s) {
     int shingle = s.integer("near-dup-shingle");
     docs.sparkSession().udf().register("shingles", (UDF1<String, org.apache.spark.ml.linalg.Vector>) text -> shingles(text, shingle),
@@ -260,25 +268,88 @@ final class CleanJob {
     Dataset<Row> candidates = docs
         .withColumn("flat", expr("regexp_replace(concat_ws('', sentences), '\\\\s+', '')"))
         .filter(length(col("flat")).geq(Math.max(s.integer("near-dup-min-chars"), shingle)))
-        .select(col("key"), col("source"), col("offset"), expr("shingles(flat)").as("features"));
-    if (candidates.isEmpty()) return docs;
+        .select(col("key"), col("source"), col("offset"), expr("shingles(flat)").as("features"))
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    if (candidates.isEmpty()) {
+      candidates.unpersist();
+      return docs;
+    }
     MinHashLSHModel model = new MinHashLSH().setNumHashTables(s.integer("near-dup-hash-tables"))
         .setSeed(s.seed()).setInputCol("features").setOutputCol("hashes").fit(candidates);
-    Dataset<Row> later = model.approxSimilarityJoin(candidates, candidates, 1 - s.number("near-dup-threshold"), "distance")
-        .filter(expr("struct(datasetA.source, datasetA.offset) < struct(datasetB.source, datasetB.offset)"))
-        .select(col("datasetB.key").as("key")).distinct();
+    Dataset<Row> buckets = model.transform(candidates)
+        .select(col("key"), col("source"), col("offset"), posexplode(col("hashes")).as(new String[] {"table", "hash"}))
+        .withColumn("hash", vector_to_array(col("hash"), "float64").getItem(0))
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    // nearly every (table, hash) bucket holds one document; only the others, with their shingles, are grouped
+    Dataset<Row> members = buckets.join(buckets.groupBy("table", "hash").count().filter("count > 1"), new String[] {"table", "hash"})
+        .select("table", "hash", "key", "source", "offset");
+    Dataset<Row> shingled = candidates.join(members.select("key").distinct(), "key").select("key", "features");
+    double maxDistance = 1 - s.number("near-dup-threshold");
+    JavaRDD<Long> laterKeys = members.join(shingled, "key")
+        .groupBy("table", "hash").agg(collect_list(struct("source", "offset", "key", "features")).as("docs"))
+        .javaRDD().flatMap(bucket -> laterCopies(bucket.getList(2), maxDistance).iterator());
+    Dataset<Row> later = docs.sparkSession().createDataset(laterKeys.rdd(), Encoders.LONG()).toDF("key").distinct()
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    later.count();
+    candidates.unpersist();
+    buckets.unpersist();
     return docs.join(later, docs.col("key").equalTo(later.col("key")), "left_anti");
   }
 
+  /**
+   * Of the documents of one bucket (rows of source, offset, key, shingles), the keys of those within the distance
+   * of an earlier one (by source, offset): every pair measured, as approxSimilarityJoin would, but in one task.
+   */
+  static List<Long> laterCopies(List<Row> bucket, double maxDistance) {
+    List<Row> docs = new ArrayList<>(bucket);
+    docs.sort(java.util.Comparator.<Row, String>comparing(r -> r.getString(0)).thenComparingLong(r -> r.getLong(1)));
+    List<Long> later = new ArrayList<>();
+    for (int j = 1; j < docs.size(); j++) {
+      for (int i = 0; i < j; i++) {
+        if (jaccardDistance(docs.get(i).getAs(3), docs.get(j).getAs(3)) < maxDistance) {
+          later.add(docs.get(j).getLong(2));
+          break;
+        }
+      }
+    }
+    return later;
+  }
+
+  /** 1 − |A ∩ B| / |A ∪ B| over the non-zero indices of two shingle vectors (MinHashLSH's keyDistance). */
+  static double jaccardDistance(org.apache.spark.ml.linalg.Vector x, org.apache.spark.ml.linalg.Vector y) {
+    int[] p = x.toSparse().indices();
+    int[] q = y.toSparse().indices();
+    int both = 0;
+    for (int i = 0, j = 0; i < p.length && j < q.length; ) {
+      if (p[i] == q[j]) {
+        both++;
+        i++;
+        j++;
+      } else if (p[i] < q[j]) {
+        i++;
+      } else {
+        j++;
+      }
+    }
+    return 1 - (double) both / (p.length + q.length - both);
+  }
+
+  /** The k-character shingles of a text as a binary vector of 2^20 hashed dimensions (String.hashCode of each). */
   static org.apache.spark.ml.linalg.Vector shingles(String text, int k) {
     int dim = 1 << 20;
-    TreeSet<Integer> indices = new TreeSet<>();
-    for (int i = 0; i + k <= text.length(); i++) indices.add(Math.floorMod(text.substring(i, i + k).hashCode(), dim));
-    int[] idx = indices.stream().mapToInt(Integer::intValue).toArray();
+    int n = Math.max(0, text.length() - k + 1);
+    int[] idx = new int[n];
+    for (int i = 0; i < n; i++) {
+      int h = 0; // text.substring(i, i + k).hashCode(), without the substring
+      for (int j = i; j < i + k; j++) h = 31 * h + text.charAt(j);
+      idx[i] = Math.floorMod(h, dim);
+    }
+    idx = java.util.Arrays.stream(idx).sorted().distinct().toArray();
     double[] ones = new double[idx.length];
     java.util.Arrays.fill(ones, 1.0);
     return Vectors.sparse(dim, idx, ones);
   }
+
 
   private static Map<String, Object> report(Settings s, List<String> inputs, Counters c, long docsOut, long sentencesOut,
       long started) {

@@ -117,4 +117,19 @@ class CleanJobTest {
       return files.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().toList();
     }
   }
+
+  @Test
+  void aBucketRemovesEachDocumentNearAnEarlierOne() {
+    String text = "대한민국은 민주공화국이다 대한민국의 주권은 국민에게 있고 모든 권력은 국민으로부터 나온다";
+    org.apache.spark.ml.linalg.Vector a = CleanJob.shingles(text, 5);
+    org.apache.spark.ml.linalg.Vector nearA = CleanJob.shingles(text + "!", 5);
+    org.apache.spark.ml.linalg.Vector other = CleanJob.shingles("오늘 본 영화는 배우들의 연기가 정말 좋았고 음악도 훌륭했다", 5);
+    assertEquals(0.0, CleanJob.jaccardDistance(a, a));
+    assertTrue(CleanJob.jaccardDistance(a, nearA) < 0.2, "one shingle more of many");
+    assertEquals(1.0, CleanJob.jaccardDistance(a, other), "nothing shared");
+    // given out of order: the earliest by (source, offset) stays, whichever key it has
+    List<Row> bucket = List.of(org.apache.spark.sql.RowFactory.create("b.txt", 0L, 3L, nearA),
+        org.apache.spark.sql.RowFactory.create("a.txt", 9L, 1L, a), org.apache.spark.sql.RowFactory.create("a.txt", 10L, 2L, other));
+    assertEquals(List.of(3L), CleanJob.laterCopies(bucket, 0.2));
+  }
 }
