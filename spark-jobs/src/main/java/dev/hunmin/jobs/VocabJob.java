@@ -58,7 +58,11 @@ final class VocabJob {
       int parts = jsc.defaultParallelism();
       // clean's text/ holds the sentences of docs/ one a line (blank lines between documents, which have no words):
       // plain lines read in a third of the time Parquet rows of sentence arrays take to convert
-      JavaRDD<String> sentences = jsc.textFile(input + "/text");
+      org.apache.hadoop.fs.Path text = new org.apache.hadoop.fs.Path(input, "text");
+      if (!text.getFileSystem(jsc.hadoopConfiguration()).exists(text)) {
+        throw new HunminException("no text/ in " + input + ": vocab reads the sentences a clean output writes there");
+      }
+      JavaRDD<String> sentences = jsc.textFile(text.toString());
       // the word table, counted once and kept on the executors: one WordTable per partition, each word in one
       JavaRDD<WordTable> words = merged(sentences.mapPartitions(it -> {
         CandidateCounter local = new CandidateCounter();

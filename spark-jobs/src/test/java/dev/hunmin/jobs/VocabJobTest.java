@@ -97,6 +97,11 @@ class VocabJobTest {
     Hunmin.Result r = Hunmin.run("vocab", "--input", incomplete.toString(), "--output", tmp.resolve("v").toString());
     assertEquals(2, r.exit());
     assertTrue(r.errorLine().contains("has no _SUCCESS"), r.err());
+    Path docsOnly = Files.createDirectories(tmp.resolve("docs-only"));
+    Files.writeString(docsOnly.resolve("_SUCCESS"), "");
+    Hunmin.Result noText = Hunmin.run("vocab", "--input", docsOnly.toString(), "--output", tmp.resolve("v").toString());
+    assertEquals(2, noText.exit());
+    assertTrue(noText.errorLine().contains("no text/ in "), noText.err());
     Hunmin.Result noVocab = Hunmin.run("tokenize", "--vocab", tmp.resolve("nope").toString(), "--input", "x", "--output", "y");
     assertEquals(2, noVocab.exit());
     assertTrue(noVocab.errorLine().contains("vocabulary not found: "), noVocab.err());
