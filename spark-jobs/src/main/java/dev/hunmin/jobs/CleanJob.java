@@ -283,9 +283,8 @@ final class CleanJob {
     // nearly every (table, hash) bucket holds one document; only the others, with their shingles, are grouped
     Dataset<Row> members = buckets.join(buckets.groupBy("table", "hash").count().filter("count > 1"), new String[] {"table", "hash"})
         .select("table", "hash", "key", "source", "offset");
-    Dataset<Row> shingled = candidates.join(members.select("key").distinct(), "key").select("key", "features");
     double maxDistance = 1 - s.number("near-dup-threshold");
-    JavaRDD<Long> laterKeys = members.join(shingled, "key")
+    JavaRDD<Long> laterKeys = members.join(candidates.select("key", "features"), "key")
         .groupBy("table", "hash").agg(collect_list(struct("source", "offset", "key", "features")).as("docs"))
         .javaRDD().flatMap(bucket -> laterCopies(bucket.getList(2), maxDistance).iterator());
     Dataset<Row> later = docs.sparkSession().createDataset(laterKeys.rdd(), Encoders.LONG()).toDF("key").distinct()
@@ -349,7 +348,6 @@ final class CleanJob {
     java.util.Arrays.fill(ones, 1.0);
     return Vectors.sparse(dim, idx, ones);
   }
-
 
   private static Map<String, Object> report(Settings s, List<String> inputs, Counters c, long docsOut, long sentencesOut,
       long started) {

@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -58,7 +59,7 @@ final class VocabJob {
       int parts = jsc.defaultParallelism();
       // clean's text/ holds the sentences of docs/ one a line (blank lines between documents, which have no words):
       // plain lines read in a third of the time Parquet rows of sentence arrays take to convert
-      org.apache.hadoop.fs.Path text = new org.apache.hadoop.fs.Path(input, "text");
+      Path text = new Path(input, "text");
       if (!text.getFileSystem(jsc.hadoopConfiguration()).exists(text)) {
         throw new HunminException("no text/ in " + input + ": vocab reads the sentences a clean output writes there");
       }
