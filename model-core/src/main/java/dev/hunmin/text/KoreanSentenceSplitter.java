@@ -16,8 +16,8 @@ import org.apache.lucene.analysis.ko.POS;
  * after it, and — with {@code morphology} on — a sentence-final ending that the next word does not continue, which
  * finds sentences written without punctuation or glued together without a space. Nori tags every ending E, so the
  * final ones (EF in the Sejong tag set) are known by their dictionary form. Whether an ending ends the sentence
- * is decided by a logistic-regression classifier trained on the shared corpus ({@link SentenceBoundaryModel},
- * the default) or by hand-written rules (strong and weak final endings). No boundary
+ * is decided by a logistic-regression classifier trained on the shared corpus and on gold single sentences
+ * ({@link SentenceBoundaryModel}, the default) or by hand-written rules (strong and weak final endings). No boundary
  * inside a matched quote or bracket, inside a number (3.14), a dotted date (2017. 8. 25.), an enumeration (1.),
  * a URL or e-mail, or after a Latin abbreviation (Mr., U.S.).
  */
@@ -512,8 +512,10 @@ public final class KoreanSentenceSplitter implements Serializable {
   /**
    * What the classifier sees at the end {@code e} of the ending token {@code i}: the ending and what precedes it
    * inside the word, the word itself, whether a space follows, the next word's first morphemes, the verdict of the
-   * hand-written rules, the ending that closes the stretch (its register), and how many words lie between it and
-   * the nearest punctuation boundary or paragraph edge. The paragraph's register is added by the caller.
+   * hand-written rules, the ending that closes the stretch (its register) alone and with the ending and the next
+   * part of speech or the gap (a connective -어 before a noun in a stretch closed by -다 goes on; in chat it ends),
+   * and how many words lie between it and the nearest punctuation boundary or paragraph edge. The paragraph's
+   * register is added by the caller.
    */
   private static void features(String s, boolean[] inside, List<NoriAnalyzer.Morpheme> morphemes, int i, int e,
       int next, int[] word, TreeSet<Integer> cuts, Features f) {
@@ -556,6 +558,8 @@ public final class KoreanSentenceSplitter implements Serializable {
     f.begin("rule=").add(DIGITS[finality]).add(ruleCut ? "c" : "n").end();
     f.begin("close=").addEnding(closing).end();
     f.begin("eclose=").addEnding(ending).add('|').addEnding(closing).end();
+    f.begin("ecn=").addEnding(ending).add('|').addEnding(closing).add('|').add(nextPos).end();
+    f.begin("ecg=").addEnding(ending).add('|').addEnding(closing).add('|').add(gap).end();
     f.feature("d0=", bucket(word[e - 1] - (previousCut == null ? 0 : word[previousCut - 1])));
     f.feature("d1=", bucket(word[stretchEnd - 1] - word[next] + 1));
   }

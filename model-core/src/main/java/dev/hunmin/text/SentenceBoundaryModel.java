@@ -17,7 +17,8 @@ import java.util.zip.GZIPInputStream;
 /**
  * A logistic-regression boundary classifier over named features (see {@link KoreanSentenceSplitter}): a
  * candidate is a boundary when the sum of its features' weights exceeds the threshold. The bundled weights
- * ({@value #RESOURCE}) are trained on the shared corpus by {@code SentenceBoundaryTrainer} (model-core tests).
+ * ({@value #RESOURCE}) are trained on the shared corpus and the evaluation sets' training splits by {@code
+ * SentenceBoundaryTrainer} (model-core tests).
  *
  * <p>Weights are looked up by a 64-bit hash of the feature's name ({@link FeatureHash}), so that the splitter
  * never builds the names' strings. File format, UTF-8 text (gzip): a first line {@code threshold<TAB>value},

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,14 +22,19 @@ import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Trains the bundled sentence-boundary classifier ({@link SentenceBoundaryModel}) on the shared pretraining corpus
- * only (../shared/data/corpus: petitions, news comments, every 4th movie review), never on the evaluation sets.
+ * Trains the bundled sentence-boundary classifier ({@link SentenceBoundaryModel}) on two kinds of sentences: the
+ * shared pretraining corpus (../shared/data/corpus: petitions, news comments, every 4th movie review), whose only
+ * boundaries are its punctuation, and the gold single sentences of the evaluation sets' training splits ({@link
+ * #GOLD_TRAINING}: KorSTS train, question-pair train). {@code SentenceBoundaryEvalTest} scores the other splits
+ * (and KorNLI, never trained on), leaving out any item that is also a training sentence.
  *
- * <p>Gold sentences are the corpus pieces that punctuation alone ends (split without morphology). Most lose their
- * terminal punctuation, so that their ends become boundaries only an ending marks; they are shuffled into
- * paragraphs of 2–5 joined by a space or by nothing, and every candidate the splitter offers there is labelled by
- * whether a gold sentence ends at it. Logistic regression, AdaGrad, fixed seed: the same corpus gives the same
- * weights. A tenth of the sentences is held out to choose the decision threshold and report F1.
+ * <p>Corpus sentences are the pieces that punctuation alone ends (split without morphology). Most lose their
+ * terminal punctuation, so that their ends become boundaries only an ending marks. Gold sentences stay as they are
+ * (the evaluation joins them so); a tenth of them is held out, and the rest is shuffled into paragraphs
+ * {@value #GOLD_REPEATS} times, since their labels are exact where the corpus's are noisy. Paragraphs of 2–5
+ * sentences from one source are joined by a space or by nothing, and every candidate the splitter offers there is
+ * labelled by whether a sentence ends at it. Logistic regression, AdaGrad, fixed seed: the same data gives the same
+ * weights. The decision threshold is the one with the best F1 on the held-out gold paragraphs.
  *
  * <pre>
  *   mvn -q -o -pl model-core test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
@@ -49,9 +55,18 @@ public final class SentenceBoundaryTrainer {
   private static final double L2 = 1e-3;
   /** Weights smaller than this are left out of the shipped file. */
   private static final double MIN_WEIGHT = 0.01;
+  /** The evaluation sets' training splits, whose single gold sentences the classifier learns from. */
+  static final List<String> GOLD_TRAINING = List.of("korsts/sts-train.tsv", "question_pair/train.txt");
+  /** How many times the gold sentences are shuffled into training paragraphs. */
+  private static final int GOLD_REPEATS = 8;
 
   private static final Pattern TERMINAL_END = Pattern.compile(".*[.?!…]+[\"'”’)]*$");
   private static final Pattern INTERNAL_BOUNDARY = Pattern.compile("[.?!…]+[\"'”’)]*\\s+\\S");
+  /**
+   * A gold item that itself holds a boundary is not a single sentence: punctuation and a space inside it ("정말. 정말
+   * 쉽지가 않네."), or punctuation glued between two Hangul words ("마주 보고 앉아 있다.한 사람이 가리키고 있다.").
+   */
+  static final Pattern GOLD_INTERNAL_BOUNDARY = Pattern.compile("[.?!…]+[\"'”’)]*\\s+\\S|[가-힣][.?!…]+[가-힣]");
   /** Laughter or crying followed by more words: in informal text, usually an unmarked sentence end. */
   private static final Pattern RUN_ON_LAUGHTER = Pattern.compile("[ㅋㅎㅠㅜ~^]{2,}\\s+\\S");
   private static final Pattern STRIPPABLE = Pattern.compile("[.?!…~]+$");
@@ -72,10 +87,21 @@ public final class SentenceBoundaryTrainer {
     Random random = new Random(SEED);
     Collections.shuffle(sentences, random);
     if (sentences.size() > MAX_SENTENCES) sentences = sentences.subList(0, MAX_SENTENCES);
-    int held = sentences.size() / 10;
-    List<Paragraph> dev = paragraphs(sentences.subList(0, held), random);
-    List<Paragraph> train = paragraphs(sentences.subList(held, sentences.size()), random);
-    System.out.printf("%d sentences: %d training paragraphs, %d held out%n", sentences.size(), train.size(), dev.size());
+    List<Paragraph> train = new ArrayList<>(paragraphs(sentences, random));
+    List<Paragraph> dev = new ArrayList<>();
+    for (List<String> gold : goldTrainingSentences(data.resolve("eval"))) {
+      List<String> pool = new ArrayList<>(gold);
+      Collections.shuffle(pool, random);
+      int held = pool.size() / 10;
+      dev.addAll(joined(pool.subList(0, held), random));
+      for (int r = 0; r < GOLD_REPEATS; r++) {
+        List<String> repeat = new ArrayList<>(pool.subList(held, pool.size()));
+        Collections.shuffle(repeat, random);
+        train.addAll(joined(repeat, random));
+      }
+    }
+    System.out.printf("%d corpus sentences: %d training paragraphs, %d held out%n", sentences.size(), train.size(),
+        dev.size());
 
     KoreanSentenceSplitter analyzer = new KoreanSentenceSplitter(true, true);
     Map<String, Integer> counts = new HashMap<>();
@@ -170,6 +196,32 @@ public final class SentenceBoundaryTrainer {
     }
   }
 
+  /** The gold single sentences of each training split ({@link #GOLD_TRAINING}), each file its own source. */
+  static List<List<String>> goldTrainingSentences(Path eval) throws IOException {
+    List<List<String>> out = new ArrayList<>();
+    for (String file : GOLD_TRAINING) out.add(goldSentences(eval.resolve(file)));
+    return out;
+  }
+
+  /**
+   * The single sentences of an evaluation file (KorSTS: columns 5 and 6; KorNLI and question pairs: 0 and 1), white
+   * space folded, each once; items that themselves hold a boundary are no single sentence and are left out.
+   */
+  static List<String> goldSentences(Path file) throws IOException {
+    int[] columns = file.getFileName().toString().startsWith("sts-") ? new int[] {5, 6} : new int[] {0, 1};
+    Set<String> out = new LinkedHashSet<>();
+    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    for (String line : lines.subList(1, lines.size())) {
+      String[] f = line.split("\t", -1);
+      for (int c : columns) {
+        if (c >= f.length) continue;
+        String s = f[c].strip().replaceAll("\\s+", " ");
+        if (!s.isEmpty() && !GOLD_INTERNAL_BOUNDARY.matcher(s).find()) out.add(s);
+      }
+    }
+    return new ArrayList<>(out);
+  }
+
   private static List<String> petitions(Path corpus) throws IOException {
     List<String> out = new ArrayList<>();
     ObjectMapper json = new ObjectMapper();
@@ -207,6 +259,15 @@ public final class SentenceBoundaryTrainer {
   }
 
   private static List<Paragraph> paragraphsOf(List<String> sentences, Random random) {
+    return paragraphsOf(sentences, STRIP, random);
+  }
+
+  /** Paragraphs of 2–5 gold sentences as they are, joined by a space or by nothing. */
+  private static List<Paragraph> joined(List<String> sentences, Random random) {
+    return paragraphsOf(sentences, 0, random);
+  }
+
+  private static List<Paragraph> paragraphsOf(List<String> sentences, double strip, Random random) {
     List<Paragraph> out = new ArrayList<>();
     for (int i = 0; i < sentences.size(); ) {
       int k = Math.min(2 + random.nextInt(4), sentences.size() - i);
@@ -215,7 +276,7 @@ public final class SentenceBoundaryTrainer {
       Set<Integer> gold = new HashSet<>();
       for (int j = 0; j < k; j++) {
         String s = sentences.get(i + j);
-        if (random.nextDouble() < STRIP) {
+        if (strip > 0 && random.nextDouble() < strip) {
           String stripped = STRIPPABLE.matcher(s).replaceFirst("").strip();
           if (!stripped.isEmpty()) s = stripped;
         }
@@ -266,7 +327,8 @@ public final class SentenceBoundaryTrainer {
     List<KoreanSentenceSplitter.Analysis> analyses = dev.stream().map(p -> analyzer.analyze(p.text())).toList();
     double best = 0;
     double bestF1 = -1;
-    for (double t = -2; t <= 2.001; t += 0.25) {
+    for (int step = -40; step <= 40; step++) {
+      double t = step / 20.0;
       long gold = 0, predicted = 0, correct = 0;
       for (int i = 0; i < dev.size(); i++) {
         Set<Integer> cuts = new HashSet<>(analyses.get(i).punctuationCuts());
@@ -282,7 +344,7 @@ public final class SentenceBoundaryTrainer {
       double p = (double) correct / Math.max(1, predicted);
       double r = (double) correct / Math.max(1, gold);
       double f1 = 2 * p * r / Math.max(1e-12, p + r);
-      System.out.printf(Locale.ROOT, "held out, threshold %+.2f: P=%.4f R=%.4f F1=%.4f%n", t, p, r, f1);
+      if (step % 5 == 0) System.out.printf(Locale.ROOT, "held out, threshold %+.2f: P=%.4f R=%.4f F1=%.4f%n", t, p, r, f1);
       if (f1 > bestF1) {
         bestF1 = f1;
         best = t;
