@@ -29,12 +29,27 @@ public final class WordPieceLearner {
    * @param maxTokenLength longest token in characters (without ##)
    * @param iterations count-and-select rounds
    * @param refinements rounds of {@link WordPieceRefiner} after them
+   * @param countExponent count-and-select rounds weigh a word by {@link #damped its count to this power}; 1 counts
+   *     occurrences
+   * @param seedMinCount the first round, which splits words at every character, counts only the words seen at least
+   *     this often (1: all)
    */
-  public record Params(int vocabSize, long minFrequency, int limitAlphabet, int maxTokenLength, int iterations, int refinements)
-      implements Serializable {
+  public record Params(int vocabSize, long minFrequency, int limitAlphabet, int maxTokenLength, int iterations,
+      int refinements, double countExponent, long seedMinCount) implements Serializable {
+    /** TF-Text's learner alone: occurrences counted, every word in every round, no refinement. */
     public Params(int vocabSize, long minFrequency, int limitAlphabet, int maxTokenLength, int iterations) {
-      this(vocabSize, minFrequency, limitAlphabet, maxTokenLength, iterations, 0);
+      this(vocabSize, minFrequency, limitAlphabet, maxTokenLength, iterations, 0, 1, 1);
     }
+  }
+
+  /**
+   * A word's weight in a count-and-select round: its count to the power {@code exponent}, rounded. Below 1 it damps
+   * the few very frequent words (as word2vec damps its sampling distribution), so the selection favours pieces many
+   * words share over pieces of a few frequent ones: on held-out text that tokenizes tighter (README, Benchmarks).
+   * Never above the count, so a candidate whose damped count reaches minFrequency occurs at least that often.
+   */
+  public static long damped(long count, double exponent) {
+    return exponent == 1 ? count : Math.max(1, Math.round(StrictMath.pow(count, exponent)));
   }
 
   /** The alphabet: the most frequent characters (code points), ties by code point. */
@@ -229,7 +244,8 @@ public final class WordPieceLearner {
     WordTable learnable = table.learnable(Set.copyOf(alphabet));
     List<String> vocab = fixed;
     for (int round = 0; round < p.iterations(); round++) {
-      CandidateTrie counter = learnable.candidates(round == 0 ? null : vocab, p.maxTokenLength());
+      WordTable counted = round == 0 ? learnable.atLeast(p.seedMinCount()) : learnable;
+      CandidateTrie counter = counted.candidates(round == 0 ? null : vocab, p.maxTokenLength(), p.countExponent());
       vocab = vocabulary(fixed, selectForSize(new Candidates(counter, p.maxTokenLength()), p.vocabSize(), fixedSet, p.minFrequency()));
     }
     for (int round = 0; round < p.refinements(); round++) {

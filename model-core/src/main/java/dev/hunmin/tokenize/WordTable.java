@@ -73,6 +73,21 @@ public final class WordTable implements Serializable {
     return new WordTable(w, c);
   }
 
+  /** The words counted at least {@code minCount} times. */
+  public WordTable atLeast(long minCount) {
+    int kept = 0;
+    for (long c : counts) if (c >= minCount) kept++;
+    if (kept == words.length) return this;
+    String[] w = new String[kept];
+    long[] c = new long[kept];
+    for (int i = 0, j = 0; i < words.length; i++) {
+      if (counts[i] < minCount) continue;
+      w[j] = words[i];
+      c[j++] = counts[i];
+    }
+    return new WordTable(w, c);
+  }
+
   /** Each character (code point) with how often it occurs, words weighted by count. */
   public Map<Integer, Long> characters() {
     long[] byCodePoint = new long[Character.MAX_CODE_POINT + 1]; // no boxing per character of millions of words
@@ -94,12 +109,16 @@ public final class WordTable implements Serializable {
     return out;
   }
 
-  /** One learner round's candidate counts over these words (see {@link WordPieceLearner#countCandidates}). */
-  public CandidateTrie candidates(List<String> currentVocab, int maxTokenLength) {
+  /**
+   * One learner round's candidate counts over these words (see {@link WordPieceLearner#countCandidates}), each word
+   * weighed by its {@link WordPieceLearner#damped damped} count.
+   */
+  public CandidateTrie candidates(List<String> currentVocab, int maxTokenLength, double countExponent) {
     FastWordPiece model = currentVocab == null ? null : WordPieceLearner.model(currentVocab);
     CandidateTrie counter = new CandidateTrie(5 * words.length); // 4–7 candidates per distinct word on Korean text
     for (int i = 0; i < words.length; i++) {
-      WordPieceLearner.countCandidates(words[i], counts[i], model, currentVocab, maxTokenLength, counter);
+      long weight = WordPieceLearner.damped(counts[i], countExponent);
+      WordPieceLearner.countCandidates(words[i], weight, model, currentVocab, maxTokenLength, counter);
     }
     return counter;
   }

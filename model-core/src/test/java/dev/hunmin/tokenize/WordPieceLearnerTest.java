@@ -67,6 +67,33 @@ class WordPieceLearnerTest {
   }
 
   @Test
+  void dampedCountsWeighWordsBelowTheirOccurrences() {
+    assertEquals(25, WordPieceLearner.damped(100, 0.7), "100^0.7 = 25.1");
+    assertEquals(1, WordPieceLearner.damped(1, 0.7));
+    assertEquals(2, WordPieceLearner.damped(2, 0.7), "2^0.7 = 1.62 rounds up, still not above the count");
+    assertEquals(100, WordPieceLearner.damped(100, 1));
+    for (long c = 1; c < 10_000; c++) assertTrue(WordPieceLearner.damped(c, 0.5) <= c);
+    // one frequent word against pieces many words share: ab ×100 weighs 10 (0.5), each of xa..xd ×4 weighs 2
+    CandidateTrie trie = WordTable.of(Map.of("ab", 100L, "xa", 4L, "xb", 4L, "xc", 4L, "xd", 4L)).candidates(null, 16, 0.5);
+    Map<String, Long> counts = new HashMap<>();
+    trie.forEach(counts::put);
+    assertEquals(10L, counts.get("ab"));
+    assertEquals(8L, counts.get("x"));
+    assertEquals(12L, counts.get("##b"), "ab and xb");
+  }
+
+  @Test
+  void theSeedRoundCountsOnlyWordsSeenOftenEnough() {
+    WordTable words = WordTable.of(Map.of("가나", 3L, "다라", 1L, "마바", 2L));
+    assertEquals(2, words.atLeast(2).size());
+    assertEquals(5, words.atLeast(2).total());
+    assertEquals(words, words.atLeast(1), "nothing to leave out: the same table");
+    Map<String, Long> counts = new HashMap<>();
+    words.atLeast(2).candidates(null, 16, 1).forEach(counts::put);
+    assertTrue(counts.containsKey("가나") && !counts.containsKey("다라"), counts.toString());
+  }
+
+  @Test
   void alphabetLimitKeepsTheMostFrequentCharacters() {
     assertEquals(List.of("가", "나"), WordPieceLearner.alphabet(Map.of((int) '가', 10L, (int) '나', 5L, (int) '다', 1L), 2));
     WordTable words = WordTable.of(Map.of("가다", 3L, "나가", 2L, "x".repeat(101), 1L));

@@ -49,8 +49,9 @@ final class VocabJob {
     String input = StageOutput.requireComplete(jsc.hadoopConfiguration(), s.requiredString("input"), "hunmin clean").toString();
     WordPieceLearner.Params p = new WordPieceLearner.Params(s.integer("vocab-size"), s.integer("min-frequency"),
         s.integer("limit-alphabet"), s.integer("max-token-length"), s.integer("iterations"),
-        s.integer("refinements"));
+        s.integer("refinements"), s.number("count-exponent"), s.integer("seed-min-count"));
     if (p.vocabSize() <= WordPieceTokenizer.SPECIAL_TOKENS.size()) throw new HunminException("--vocab-size must be above " + WordPieceTokenizer.SPECIAL_TOKENS.size());
+    if (!(p.countExponent() > 0 && p.countExponent() <= 1)) throw new HunminException("--count-exponent must be in (0, 1], not " + p.countExponent());
     BertNormalizer normalizer = new BertNormalizer(true, true, s.bool("strip-accents"), s.bool("lowercase"));
     WordPieceTokenizer.PreTokenization pre = preTokenization(s.string("pretokenizer"));
     MorphemeSplitter morphemes = pre == WordPieceTokenizer.PreTokenization.MORPHEME ? new MorphemeSplitter() : null;
@@ -88,7 +89,9 @@ final class VocabJob {
         long roundStarted = System.nanoTime();
         Broadcast<List<String>> vocabB = jsc.broadcast(round == 0 ? null : vocab);
         int maxLength = p.maxTokenLength();
-        JavaRDD<CandidateTrie> candidates = merged(learnable.map(t -> t.candidates(vocabB.value(), maxLength)), parts,
+        double exponent = p.countExponent();
+        long seedMin = round == 0 ? p.seedMinCount() : 1;
+        JavaRDD<CandidateTrie> candidates = merged(learnable.map(t -> t.atLeast(seedMin).candidates(vocabB.value(), maxLength, exponent)), parts,
             CandidateTrie::new).persist(StorageLevel.MEMORY_AND_DISK());
         long[] histogram = candidates.map(CandidateTrie::histogram).reduce(VocabJob::sum);
         long distinct = Arrays.stream(histogram).sum();

@@ -45,7 +45,7 @@ class VocabJobTest {
     assertEquals(1500, report.at("/vocab_size").asInt());
     assertTrue(report.at("/corpus_words").asLong() > 3000);
     assertTrue(report.at("/coverage").asDouble() > 0.99);
-    assertEquals(4, report.at("/rounds").size());
+    assertEquals(2, report.at("/rounds").size(), "one per --iterations (default 2)");
   }
 
   @Test
@@ -108,6 +108,9 @@ class VocabJobTest {
     Hunmin.Result badMode = Hunmin.run("vocab", "--input", clean.toString(), "--output", tmp.resolve("v").toString(), "--pretokenizer", "bpe");
     assertEquals(2, badMode.exit());
     assertEquals("hunmin vocab: error: --pretokenizer must be whitespace or morpheme, not 'bpe'", badMode.errorLine());
+    Hunmin.Result badExponent = Hunmin.run("vocab", "--input", clean.toString(), "--output", tmp.resolve("v").toString(), "--count-exponent", "1.5");
+    assertEquals(2, badExponent.exit());
+    assertEquals("hunmin vocab: error: --count-exponent must be in (0, 1], not 1.5", badExponent.errorLine());
   }
 
   private static String ids(int[] ids) {
