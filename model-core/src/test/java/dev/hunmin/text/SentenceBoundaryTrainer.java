@@ -38,7 +38,7 @@ import java.util.zip.GZIPOutputStream;
  *
  * <pre>
  *   mvn -q -o -pl model-core test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
- *   java -Xmx4g -cp model-core/target/classes:model-core/target/test-classes:$(cat model-core/target/cp.txt) \
+ *   java -Xmx8g -cp model-core/target/classes:model-core/target/test-classes:$(cat model-core/target/cp.txt) \
  *     dev.hunmin.text.SentenceBoundaryTrainer ../shared/data \
  *     model-core/src/main/resources/dev/hunmin/text/sentence-boundary.tsv.gz
  * </pre>
