@@ -190,7 +190,8 @@ public final class Bert {
     NDArray q = heads(linear(x, a + "query"), batch, length);
     NDArray k = heads(linear(x, a + "key"), batch, length);
     NDArray v = heads(linear(x, a + "value"), batch, length);
-    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(config.headSize())).add(bias);
+    NDArray products = q.matMul(k.transpose(0, 1, 3, 2));
+    NDArray scores = products.div(scalar(products, (float) Math.sqrt(config.headSize()))).add(bias);
     NDArray probs = dropout(scores.softmax(-1), config.attentionProbsDropoutProb(), training);
     return probs.matMul(v).transpose(0, 2, 1, 3).reshape(batch, length, config.hiddenSize());
   }
@@ -239,6 +240,17 @@ public final class Bert {
     NDArray mlm = crossEntropy(mlmLogits, flatLabels.get(labelled));
     NDArray nsp = crossEntropy(nspLogits(sequence), nspLabels);
     return new NDArray[] {mlm.add(nsp), mlm, nsp, mlmLogits};
+  }
+
+  /**
+   * A number as a 0-dimensional tensor that PyTorch owns, for arithmetic inside the autograd graph. DJL's
+   * {@code x.div(number)} (mul, add …) wraps the number around a direct buffer without copying it and closes it
+   * after the call, but the graph keeps the operand for the backward pass (a / b needs b): once the garbage
+   * collector frees that buffer, backward reads freed memory, and now and then a step's gradients come out as
+   * 1e25 or inf from finite inputs. {@code full} allocates in PyTorch, so the graph's reference keeps it alive.
+   */
+  public static NDArray scalar(NDArray like, float value) {
+    return like.getManager().full(new Shape(), value, like.getDataType());
   }
 
   private NDArray linear(NDArray x, String name) {

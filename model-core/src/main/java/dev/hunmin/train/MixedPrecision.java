@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
+import dev.hunmin.model.Bert;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -62,7 +63,10 @@ final class MixedPrecision {
     synchronized (Engine.class) { // one gradient collector per JVM (see Pretrainer)
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         NDArray sum = null;
-        for (NDArray m : masters.values()) sum = sum == null ? m.sum().mul(0f) : sum.add(m.sum().mul(0f));
+        for (NDArray m : masters.values()) {
+          NDArray zero = m.sum().mul(Bert.scalar(m, 0f)); // a PyTorch-owned 0 (see Bert.scalar)
+          sum = sum == null ? zero : sum.add(zero);
+        }
         collector.backward(sum);
       }
     }

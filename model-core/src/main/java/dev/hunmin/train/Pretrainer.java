@@ -220,8 +220,9 @@ public final class Pretrainer {
           Engine.getInstance().setRandomSeed((int) Seeds.mix(settings.seed(), "dropout", step, m, collective.rank()));
           try (NDManager scope = NDManager.newBaseManager(device())) {
             NDArray[] out = forward(scope, batch);
-            NDArray loss = out[1].mul(mlmShare).add(out[2].mul(nspShare));
-            collector.backward(mixed == null ? loss : loss.mul(mixed.scale()));
+            // weights as PyTorch-owned scalars: the graph keeps them for backward (see Bert.scalar)
+            NDArray loss = out[1].mul(Bert.scalar(out[1], mlmShare)).add(out[2].mul(Bert.scalar(out[2], nspShare)));
+            collector.backward(mixed == null ? loss : loss.mul(Bert.scalar(loss, mixed.scale())));
             totals[0] += out[1].getFloat() * mlmShare;
             totals[1] += out[2].getFloat() * nspShare;
             totals[2] += correct(out[3], batch);

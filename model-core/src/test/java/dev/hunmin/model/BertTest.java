@@ -13,6 +13,11 @@ import ai.djl.training.GradientCollector;
 import dev.hunmin.util.HunminException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -120,5 +125,56 @@ class BertTest {
       assertTrue(first > Math.log(100) * 0.9, "starts near ln(vocab) + ln(2): " + first);
       assertTrue(last < first * 0.5, "loss falls: " + first + " → " + last);
     }
+  }
+
+  /**
+   * Backward reads only memory PyTorch owns: the collector frees Java's direct buffers between forward and
+   * backward, and the freed memory is refilled with 1e30 (see Bert.scalar). The gradients must not change.
+   */
+  @Test
+  void backwardIsUnaffectedByMemoryFreedAfterForward() {
+    assertArrayEquals(gradients(false), gradients(true));
+  }
+
+  private static float[] gradients(boolean refillFreedMemory) {
+    try (NDManager m = NDManager.newBaseManager()) {
+      Bert bert = Bert.initialize(TINY, m, 5);
+      bert.parameters().values().forEach(p -> p.setRequiresGradient(true));
+      NDArray in = ids(m, new long[][] {{2, 4, 12, 13, 3, 21, 4, 3}});
+      NDArray types = ids(m, new long[][] {{0, 0, 0, 0, 0, 1, 1, 1}});
+      NDArray mask = ids(m, new long[][] {{1, 1, 1, 1, 1, 1, 1, 1}});
+      NDArray labels = ids(m, new long[][] {{-100, 11, -100, -100, -100, -100, 22, -100}});
+      List<ByteBuffer> garbage = List.of();
+      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        NDArray loss = bert.preTrainingLoss(in, types, mask, labels, m.create(new long[] {1}), false)[0];
+        if (refillFreedMemory) garbage = refillFreedMemory();
+        collector.backward(loss);
+      }
+      Reference.reachabilityFence(garbage);
+      List<Float> out = new ArrayList<>();
+      for (NDArray p : bert.parameters().values()) for (float g : p.getGradient().toFloatArray()) out.add(g);
+      float[] flat = new float[out.size()];
+      for (int i = 0; i < flat.length; i++) flat[i] = out.get(i);
+      return flat;
+    }
+  }
+
+  /** Frees unreachable direct buffers and hands their small blocks back out filled with 1e30. */
+  private static List<ByteBuffer> refillFreedMemory() {
+    List<ByteBuffer> held = new ArrayList<>();
+    for (int round = 0; round < 5; round++) {
+      System.gc();
+      try {
+        Thread.sleep(20); // the cleaner thread frees the buffers
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      for (int i = 0; i < 2000; i++) {
+        ByteBuffer b = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder());
+        b.putFloat(0, 1e30f);
+        held.add(b);
+      }
+    }
+    return held;
   }
 }
