@@ -85,15 +85,20 @@ final class NspJob {
 
     try (StageOutput out = StageOutput.begin(jsc.hadoopConfiguration(), s.requiredString("output"), s.bool("overwrite"))) {
       Broadcast<WordPieceTokenizer> tok = jsc.broadcast(tokenizer);
-      // documents as token lists, numbered in doc_id order (content hashes: the same numbering on every run)
-      JavaPairRDD<Long, List<int[]>> documents = spark.read().parquet(input + "/docs").select("doc_id", "sentences").javaRDD()
-          .mapToPair(row -> new Tuple2<>(row.getString(0), tokenizeDocument(tok.value(), row.<String>getList(1))))
-          .filter(d -> !d._2().isEmpty())
+      // documents as token lists, numbered in doc_id order (content hashes: the same numbering on every run);
+      // tokenized after the sort, once: sortByKey's sampling pass and zipWithIndex's counting pass each compute
+      // what they follow, and the sorted token lists are cached for the numbering
+      JavaPairRDD<String, List<int[]>> sorted = spark.read().parquet(input + "/docs").select("doc_id", "sentences").javaRDD()
+          .mapToPair(row -> new Tuple2<>(row.getString(0), new ArrayList<>(row.<String>getList(1))))
           .sortByKey()
-          .zipWithIndex()
+          .mapValues(sentences -> tokenizeDocument(tok.value(), sentences))
+          .filter(d -> !d._2().isEmpty())
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      JavaPairRDD<Long, List<int[]>> documents = sorted.zipWithIndex()
           .mapToPair(d -> new Tuple2<>(d._2(), d._1()._2()))
           .persist(StorageLevel.MEMORY_AND_DISK());
       long numDocs = documents.count();
+      sorted.unpersist();
       if (numDocs == 0) throw new HunminException("no document in " + input + " has any token");
 
       JavaRDD<Keyed> pending = jsc.<Keyed>emptyRDD();
@@ -181,15 +186,32 @@ final class NspJob {
 
   private static Map<String, Object> report(Settings s, String input, JavaRDD<Out> rows, JavaRDD<Keyed> pending,
       long examples, long numDocs, int unkId, long started) {
-    Map<Long, Long> lengths = new TreeMap<>(rows.map(o -> (long) (o.inputIds().length / 16 * 16)).countByValue());
-    long random = rows.filter(o -> o.label() == 1).count();
-    long[] tokens = rows.map(o -> {
-      long unk = 0;
-      for (int id : o.inputIds()) if (id == unkId) unk++;
-      return new long[] {o.inputIds().length - 3, unk};
-    }).fold(new long[2], (a, b) -> new long[] {a[0] + b[0], a[1] + b[1]});
-    long shortTargets = pending.filter(k -> k.pending().shortTarget()).count();
-    long forced = pending.filter(k -> k.pending().forcedRandom()).count();
+    // one pass over each: {random next, tokens, [UNK], examples by length / 16 …} and {short targets, forced}
+    int buckets = s.integer("max-seq-length") / 16 + 1;
+    long[] t = rows.mapPartitions(it -> {
+      long[] a = new long[3 + buckets];
+      it.forEachRemaining(o -> {
+        if (o.label() == 1) a[0]++;
+        a[1] += o.inputIds().length - 3;
+        for (int id : o.inputIds()) if (id == unkId) a[2]++;
+        a[3 + o.inputIds().length / 16]++;
+      });
+      return List.of(a).iterator();
+    }).reduce(NspJob::sum);
+    long[] k = pending.mapPartitions(it -> {
+      long[] a = new long[2];
+      it.forEachRemaining(x -> {
+        if (x.pending().shortTarget()) a[0]++;
+        if (x.pending().forcedRandom()) a[1]++;
+      });
+      return List.of(a).iterator();
+    }).reduce(NspJob::sum);
+    long random = t[0];
+    long[] tokens = {t[1], t[2]};
+    long shortTargets = k[0];
+    long forced = k[1];
+    Map<Long, Long> lengths = new TreeMap<>();
+    for (int b = 0; b < buckets; b++) if (t[3 + b] > 0) lengths.put(b * 16L, t[3 + b]);
     long usedDocs = pending.map(Keyed::doc).distinct().count();
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("stage", "nsp");
@@ -212,6 +234,12 @@ final class NspJob {
     r.put("summary", String.format("%d examples from %d documents in %d shards (random next %.3f)", examples, numDocs,
         s.integer("shards"), examples == 0 ? 0 : (double) random / examples));
     return r;
+  }
+
+  private static long[] sum(long[] a, long[] b) {
+    long[] out = a.clone();
+    for (int i = 0; i < b.length; i++) out[i] += b[i];
+    return out;
   }
 
   private static Integer[] boxed(int[] a) {
