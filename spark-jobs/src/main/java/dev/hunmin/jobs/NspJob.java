@@ -197,7 +197,7 @@ final class NspJob {
         a[3 + o.inputIds().length / 16]++;
       });
       return List.of(a).iterator();
-    }).reduce(NspJob::sum);
+    }).reduce(VocabJob::sum);
     long[] k = pending.mapPartitions(it -> {
       long[] a = new long[2];
       it.forEachRemaining(x -> {
@@ -205,7 +205,7 @@ final class NspJob {
         if (x.pending().forcedRandom()) a[1]++;
       });
       return List.of(a).iterator();
-    }).reduce(NspJob::sum);
+    }).reduce(VocabJob::sum);
     long random = t[0];
     long[] tokens = {t[1], t[2]};
     long shortTargets = k[0];
@@ -234,12 +234,6 @@ final class NspJob {
     r.put("summary", String.format("%d examples from %d documents in %d shards (random next %.3f)", examples, numDocs,
         s.integer("shards"), examples == 0 ? 0 : (double) random / examples));
     return r;
-  }
-
-  private static long[] sum(long[] a, long[] b) {
-    long[] out = a.clone();
-    for (int i = 0; i < b.length; i++) out[i] += b[i];
-    return out;
   }
 
   private static Integer[] boxed(int[] a) {

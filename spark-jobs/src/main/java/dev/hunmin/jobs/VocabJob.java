@@ -191,7 +191,8 @@ final class VocabJob {
 
   interface SerializableSupplier<T> extends java.util.function.Supplier<T>, Serializable {}
 
-  private static long[] sum(long[] a, long[] b) {
+  /** Element-wise sum of two counters, for reduce (nsp's report uses it too). */
+  static long[] sum(long[] a, long[] b) {
     long[] out = a.clone();
     for (int i = 0; i < b.length; i++) out[i] += b[i];
     return out;
