@@ -41,13 +41,14 @@ case "$command" in
     natives="${HUNMIN_PYTORCH_JARS-$(ls "$root"/spark-jobs/target/lib/pytorch-jni-*.jar "$root"/spark-jobs/target/lib/pytorch-native-cpu-*.jar 2>/dev/null | paste -sd, -)}"
     [[ -z "$natives" ]] || profile+=(--jars "$natives") ;;
 esac
-# DJL never downloads: its natives come from the jars or PYTORCH_LIBRARY_PATH
-profile+=(--conf spark.executor.extraJavaOptions=-Dai.djl.offline=true)
+# DJL never downloads: its natives come from the jars or PYTORCH_LIBRARY_PATH; conf/jvm.options for every JVM
+java_options="-Dai.djl.offline=true $(sed '/^#/d;/^$/d' "$root/conf/jvm.options" | paste -sd' ')"
+profile+=(--conf "spark.executor.extraJavaOptions=$java_options")
 
 args=(--class dev.hunmin.jobs.Main --name "hunmin $command" "${profile[@]}")
 if [[ -n "${SPARK_HOME:-}" ]]; then
   # shellcheck disable=SC2086
-  exec "$SPARK_HOME/bin/spark-submit" --driver-java-options -Dai.djl.offline=true "${args[@]}" ${HUNMIN_SUBMIT_OPTS:-} \
+  exec "$SPARK_HOME/bin/spark-submit" --driver-java-options "$java_options" "${args[@]}" ${HUNMIN_SUBMIT_OPTS:-} \
     "$jar" "$command" --overlay cluster "$@"
 fi
 home="$("$root/submit/spark-home.sh")"
@@ -62,6 +63,6 @@ opens=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.la
   -Djdk.reflect.useDirectMethodHandle=false)
 export SPARK_HOME="$home" SPARK_SCALA_VERSION=2.12 SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 # shellcheck disable=SC2086
-exec java -Xmx${HUNMIN_DRIVER_MEMORY:-2g} "${opens[@]}" -Dai.djl.offline=true \
+exec java -Xmx${HUNMIN_DRIVER_MEMORY:-2g} "${opens[@]}" $java_options \
   -Dlog4j2.configurationFile="$root/conf/log4j2.properties" -cp "$home/jars/*" org.apache.spark.deploy.SparkSubmit \
   "${args[@]}" ${HUNMIN_SUBMIT_OPTS:-} "$jar" "$command" --overlay cluster "$@"
