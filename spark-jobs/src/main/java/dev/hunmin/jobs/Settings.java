@@ -167,8 +167,18 @@ final class Settings implements Serializable {
 
   /** Reads a key of the command's section; a missing or mistyped value is an error naming the key. */
   private <T> T get(String name, java.util.function.BiFunction<Config, String, T> read) {
+    return get(name, read, null);
+  }
+
+  /** As {@link #get(String, java.util.function.BiFunction)}; a value of the wrong type is named with what it must be. */
+  private <T> T get(String name, java.util.function.BiFunction<Config, String, T> read, String mustBe) {
     try {
       return read.apply(root, key(name));
+    } catch (ConfigException.WrongType e) {
+      if (mustBe == null) throw new HunminException("configuration " + key(name) + ": " + e.getMessage());
+      // Typesafe's own message ("hardcoded value: … has type STRING rather than NUMBER") names neither the flag nor the value
+      throw new HunminException("--" + name + " (" + key(name) + ") must be " + mustBe + ", not '"
+          + root.getValue(key(name)).unwrapped() + "'");
     } catch (ConfigException e) {
       throw new HunminException("configuration " + key(name) + ": " + e.getMessage());
     }
@@ -186,15 +196,15 @@ final class Settings implements Serializable {
   }
 
   int integer(String name) {
-    return get(name, Config::getInt);
+    return get(name, Config::getInt, "an integer");
   }
 
   double number(String name) {
-    return get(name, Config::getDouble);
+    return get(name, Config::getDouble, "a number");
   }
 
   boolean bool(String name) {
-    return get(name, Config::getBoolean);
+    return get(name, Config::getBoolean, "true or false");
   }
 
   /** A list of strings; a single string is a one-element list (comma-separated on the command line). */

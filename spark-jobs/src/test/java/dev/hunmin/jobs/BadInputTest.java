@@ -137,6 +137,20 @@ class BadInputTest {
   }
 
   @Test
+  void mistypedValueNamesTheFlagAndTheValue() throws IOException {
+    Path in = Files.writeString(tmp.resolve("doc.txt"), GOOD, StandardCharsets.UTF_8);
+    Hunmin.Result r = clean(in, "--split-morphology", "sometimes");
+    assertEquals(2, r.exit());
+    assertEquals("hunmin clean: error: --split-morphology (hunmin.clean.split-morphology) must be true or false, not 'sometimes'",
+        r.errorLine());
+    Hunmin.Result n = clean(in, "--set", "clean.filter.min-chars=many");
+    assertEquals(2, n.exit());
+    assertEquals("hunmin clean: error: --filter.min-chars (hunmin.clean.filter.min-chars) must be an integer, not 'many'",
+        n.errorLine());
+    assertNoOutput();
+  }
+
+  @Test
   void helpListsFlagsFromTheDefaults() {
     Hunmin.Result help = Hunmin.run("clean", "--help");
     assertEquals(0, help.exit());
