@@ -4,14 +4,14 @@
 # of a JVM pays for the JIT and Spark's first jobs, the later ones are the work alone. Writes bench/out/warm.tsv.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-# the JVM submit/hunmin starts: conf/jvm.options, the module opens, the jars
+# the JVM submit/hunmin starts: conf/jvm.options as it is (edit it to compare settings), the module opens, the jars
 opens=$(sed -n '/^opens=(/,/useDirectMethodHandle/p' "$root/submit/hunmin" | sed 's/^opens=(//; s/)$//' | tr '\n' ' ')
 jvm=$(sed '/^#/d;/^$/d' "$root/conf/jvm.options" | paste -sd' ')
 printf 'master\tjvm\trun\tseconds\n' > "$out/warm.tsv"
 for jvm_no in $(seq "${REPEAT:-3}"); do
   for cores in 1 2; do
     # shellcheck disable=SC2086
-    taskset -c "0-$((cores - 1))" java $jvm ${HUNMIN_JAVA_OPTS:--Xmx4g} $opens -Dai.djl.offline=true \
+    taskset -c "0-$((cores - 1))" java $jvm -Xmx4g $opens -Dai.djl.offline=true \
       -Dlog4j2.configurationFile="$root/conf/log4j2.properties" -cp "$root/spark-jobs/target/hunmin-spark-jobs.jar:$root/spark-jobs/target/lib/*" \
       "$root/bench/WarmRuns.java" "local[$cores]" "${RUNS:-4}" vocab --overlay local --input "$clean" --output "$out/warm-local$cores" \
       --overwrite --vocab-size 30000 --limit-alphabet 0 --min-frequency 1 2>/dev/null \

@@ -41,8 +41,9 @@ case "$command" in
     natives="${HUNMIN_PYTORCH_JARS-$(ls "$root"/spark-jobs/target/lib/pytorch-jni-*.jar "$root"/spark-jobs/target/lib/pytorch-native-cpu-*.jar 2>/dev/null | paste -sd, -)}"
     [[ -z "$natives" ]] || profile+=(--jars "$natives") ;;
 esac
-# DJL never downloads: its natives come from the jars or PYTORCH_LIBRARY_PATH; conf/jvm.options for every JVM
-java_options="-Dai.djl.offline=true $(sed '/^#/d;/^$/d' "$root/conf/jvm.options" | paste -sd' ')"
+# DJL never downloads: its natives come from the jars or PYTORCH_LIBRARY_PATH; conf/jvm.options for every JVM but
+# its collector, which stays the cluster's (one in spark.executor.defaultJavaOptions would clash: the JVM refuses two)
+java_options="-Dai.djl.offline=true $(sed '/^#/d;/^$/d' "$root/conf/jvm.options" | grep -v -E '^-XX:\+Use[A-Za-z0-9]+GC$' | paste -sd' ')"
 profile+=(--conf "spark.executor.extraJavaOptions=$java_options")
 
 args=(--class dev.hunmin.jobs.Main --name "hunmin $command" "${profile[@]}")
