@@ -1,3 +1,6 @@
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.io.File;
 import java.lang.reflect.Method;
 import java.util.Arrays;
 import org.apache.spark.sql.SparkSession;
@@ -5,7 +8,7 @@ import org.apache.spark.sql.SparkSession;
 /**
  * Runs one hunmin command several times in one JVM and one SparkSession, so that the runs after the first find
  * the JIT's code and Spark's classes ready: how a job's time splits into warm-up and work, and how warm work
- * scales with cores. {@code java -cp CP bench/WarmRuns.java local[2] 3 vocab --input … --output … --overwrite}
+ * scales with cores. From the project's root: {@code java -cp CP bench/WarmRuns.java local[2] 3 vocab --input … --output … --overwrite}
  * (the command's flags as for submit/hunmin; each run reads its seconds from the output's _REPORT.json).
  */
 public class WarmRuns {
@@ -13,12 +16,14 @@ public class WarmRuns {
     String master = args[0];
     int runs = Integer.parseInt(args[1]);
     String[] command = Arrays.copyOfRange(args, 2, args.length);
-    // the session submit/hunmin would start (conf/reference.conf and conf/local.conf); the command finds it live and
-    // leaves it running between runs
-    SparkSession spark = SparkSession.builder().master(master).appName("warm runs")
-        .config("spark.sql.shuffle.partitions", "8").config("spark.ui.enabled", "false")
-        .config("spark.sql.adaptive.enabled", "true").config("spark.driver.host", "127.0.0.1")
-        .config("spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs", "false").getOrCreate();
+    // the session submit/hunmin would start (hunmin.spark.conf of conf/local.conf over conf/reference.conf); the
+    // command finds it live and leaves it running between runs
+    Config conf = ConfigFactory.parseFile(new File("conf/local.conf"))
+        .withFallback(ConfigFactory.parseFile(new File("conf/reference.conf"))).resolve();
+    SparkSession.Builder builder = SparkSession.builder().master(master).appName("warm runs");
+    conf.getConfig("hunmin.spark.conf").entrySet()
+        .forEach(e -> builder.config(e.getKey().replace("\"", ""), String.valueOf(e.getValue().unwrapped())));
+    SparkSession spark = builder.getOrCreate();
     // Main.run is the command line's entry without System.exit (package-private: the benchmark is not its user)
     Method run = Class.forName("dev.hunmin.jobs.Main").getDeclaredMethod("run", String[].class, java.io.PrintStream.class,
         java.io.PrintStream.class);

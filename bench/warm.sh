@@ -8,6 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 opens=$(sed -n '/^opens=(/,/useDirectMethodHandle/p' "$root/submit/hunmin" | sed 's/^opens=(//; s/)$//' | tr '\n' ' ')
 jvm=$(sed '/^#/d;/^$/d' "$root/conf/jvm.options" | paste -sd' ')
 printf 'master\tjvm\trun\tseconds\n' > "$out/warm.tsv"
+cd "$root" # WarmRuns reads conf/ from the working directory
 for jvm_no in $(seq "${REPEAT:-3}"); do
   for cores in 1 2; do
     # shellcheck disable=SC2086
