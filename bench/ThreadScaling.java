@@ -1,36 +1,60 @@
-import java.util.HashMap;
-import java.util.Random;
+import dev.hunmin.tokenize.BertNormalizer;
+import dev.hunmin.tokenize.CandidateCounter;
+import dev.hunmin.tokenize.WordPieceRefiner;
+import dev.hunmin.tokenize.WordPieceTokenizer;
+import dev.hunmin.tokenize.WordTable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
- * Whether this machine's cores scale for the kind of work vocab's tasks do (strings counted in a HashMap): each
- * thread does the same fixed work, so on N free cores N threads should take the time one takes alone.
- * {@code taskset -c 0 java bench/ThreadScaling.java 1; taskset -c 0-1 java bench/ThreadScaling.java 2}
+ * Whether this machine's cores scale for the work vocab's executors do, without Spark: the word table of a clean
+ * output cut in two by hash (the job's two partitions), then, REPS times, a learner round's candidate counting and a
+ * refinement's measurements over both halves, on one thread (the halves in turn) or on two (one half each). The
+ * same work either way, so on two free cores two threads should take half the time.
+ *   taskset -c 0 java -cp model-core/target/classes:LIBS bench/ThreadScaling.java 1 CLEAN/text VOCAB/vocab.txt
+ *   taskset -c 0-1 java -cp … bench/ThreadScaling.java 2 CLEAN/text VOCAB/vocab.txt
  */
 public class ThreadScaling {
-  static long count(int seed) {
-    Random random = new Random(seed);
-    long distinct = 0;
-    for (int rep = 0; rep < 6; rep++) {
-      HashMap<String, long[]> counts = new HashMap<>();
-      for (int i = 0; i < 2_000_000; i++) {
-        counts.computeIfAbsent(Integer.toString(random.nextInt(400_000), 36) + "가", k -> new long[1])[0]++;
-      }
-      distinct += counts.size();
+  public static void main(String[] args) throws Exception {
+    int threads = Integer.parseInt(args[0]);
+    List<String> vocab = Files.readAllLines(Path.of(args[2]));
+    int reps = args.length > 3 ? Integer.parseInt(args[3]) : 6;
+    WordTable[] halves = wordTable(Path.of(args[1]));
+    WordPieceRefiner refiner = new WordPieceRefiner(vocab, 16);
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    for (int rep = 1; rep <= reps; rep++) {
+      double candidates = time(pool, halves, t -> t.candidates(vocab, 16, 0.7));
+      double refinement = time(pool, halves, t -> t.refinement(refiner, vocab.size()));
+      System.out.printf("%d threads\trep %d\tcandidates %.3f s\trefinement %.3f s%n", threads, rep, candidates, refinement);
     }
-    return distinct;
+    pool.shutdown();
   }
 
-  public static void main(String[] args) throws InterruptedException {
-    int threads = Integer.parseInt(args[0]);
-    count(1); // compiled before the clock starts
-    long started = System.nanoTime();
-    Thread[] workers = new Thread[threads];
-    for (int i = 0; i < threads; i++) {
-      int seed = i + 7;
-      workers[i] = new Thread(() -> count(seed));
-      workers[i].start();
+  /** The words of every .txt file under dir, counted into two tables by the word's hash. */
+  static WordTable[] wordTable(Path dir) throws Exception {
+    BertNormalizer normalizer = new BertNormalizer(true, true, false, false);
+    CandidateCounter[] counts = {new CandidateCounter(), new CandidateCounter()};
+    try (var files = Files.list(dir)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".txt")).sorted().toList()) {
+        for (String line : Files.readAllLines(file)) {
+          WordPieceTokenizer.words(line, normalizer, null, w -> counts[w.hashCode() & 1].add(w, 1));
+        }
+      }
     }
-    for (Thread t : workers) t.join();
-    System.out.printf("%d threads: %.2f s%n", threads, (System.nanoTime() - started) / 1e9);
+    return new WordTable[] {WordTable.of(counts[0]), WordTable.of(counts[1])};
+  }
+
+  /** Seconds for work over both halves, spread over the pool's threads. */
+  static double time(ExecutorService pool, WordTable[] halves, java.util.function.Function<WordTable, Object> work) throws Exception {
+    long started = System.nanoTime();
+    List<Future<Object>> running = new ArrayList<>();
+    for (WordTable t : halves) running.add(pool.submit(() -> work.apply(t)));
+    for (Future<Object> f : running) f.get();
+    return (System.nanoTime() - started) / 1e9;
   }
 }
