@@ -16,7 +16,7 @@ for jvm_no in $(seq "${REPEAT:-3}"); do
       -Dlog4j2.configurationFile="$root/conf/log4j2.properties" -cp "$root/spark-jobs/target/hunmin-spark-jobs.jar:$root/spark-jobs/target/lib/*" \
       "$root/bench/WarmRuns.java" "local[$cores]" "${RUNS:-4}" vocab --overlay local --input "$clean" --output "$out/warm-local$cores" \
       --overwrite --vocab-size 30000 --limit-alphabet 0 --min-frequency 1 2>/dev/null \
-      | awk -v j="$jvm_no" -F'\t' '{split($2, r, " "); split($3, s, " "); print $1 "\t" j "\t" r[2] "\t" s[1]}' >> "$out/warm.tsv"
+      | awk -v j="$jvm_no" -F'\t' '/^local/ {split($2, r, " "); split($3, s, " "); print $1 "\t" j "\t" r[2] "\t" s[1]}' >> "$out/warm.tsv"
   done
 done
 python3 - "$out/warm.tsv" <<'PY'
