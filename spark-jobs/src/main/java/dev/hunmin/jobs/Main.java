@@ -48,8 +48,9 @@ public final class Main {
     try {
       Cli cli = Cli.parse(args);
       if (cli.command().isEmpty()) {
-        out.println(usage());
-        return 0;
+        // asked for (--help): done; no command at all: a scheduler must not read it as success
+        (args.length == 0 ? err : out).println(usage());
+        return args.length == 0 ? HunminException.BAD_INPUT : 0;
       }
       Command c = COMMANDS.stream().filter(x -> x.name().equals(cli.command())).findFirst()
           .orElseThrow(() -> new HunminException("unknown command '" + cli.command() + "' (commands: " + String.join(", ", commandNames()) + ")"));
@@ -76,7 +77,8 @@ public final class Main {
     } catch (Throwable t) {
       HunminException known = find(t);
       if (known != null) {
-        err.println(Redaction.scrub("hunmin " + command + ": error: " + explain(known, t)));
+        String line = explain(known, t);
+        err.println(Redaction.scrub("hunmin " + command + ": error: " + line.lines().findFirst().orElse(line)));
         return known.exitCode();
       }
       err.println(Redaction.scrub("hunmin " + command + ": unexpected error: " + firstLine(t)));
@@ -120,10 +122,29 @@ public final class Main {
       String rest = message.substring(at + marker.length());
       return new HunminException(rest.lines().findFirst().orElse(rest).trim());
     }
+    HunminException parquet = unreadableParquet(t);
+    if (parquet != null) return parquet;
     if (t instanceof java.io.IOException) {
       return new HunminException(firstLine(t), HunminException.EXTERNAL, t);
     }
     return null;
+  }
+
+  /**
+   * Parquet that cannot be decoded (not Parquet at all, a corrupt footer or page) is bad input, wherever a task met
+   * it: a retry reads the same bytes. The deepest cause names the file and what is wrong.
+   */
+  private static HunminException unreadableParquet(Throwable t) {
+    String found = null;
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      String m = String.valueOf(c.getMessage());
+      // a page header that does not decode: "can not read class org.apache.parquet.format.PageHeader"
+      if (c.getClass().getName().equals("org.apache.parquet.io.ParquetDecodingException") || m.contains("is not a Parquet file")
+          || m.contains("[CANNOT_READ_FILE_FOOTER]") || m.contains("org.apache.parquet.format.")) {
+        found = m.lines().findFirst().orElse(m);
+      }
+    }
+    return found == null ? null : new HunminException("unreadable Parquet input: " + found);
   }
 
   private static String firstLine(Throwable t) {

@@ -43,7 +43,7 @@ final class Settings implements Serializable {
     }
     Config layered = defaults;
     for (String overlay : cli.overlays()) layered = parseOverlay(overlay).withFallback(layered);
-    for (String file : cli.confFiles()) layered = parseFile(file).withFallback(layered);
+    for (String file : cli.confFiles()) layered = requireKnownKeys(parseFile(file), file, defaults).withFallback(layered);
     for (String set : cli.sets()) {
       // before parsing: a parse error may echo the value
       int eq = set.indexOf('=');
@@ -97,6 +97,17 @@ final class Settings implements Serializable {
     } catch (ConfigException e) {
       throw new HunminException("config file " + path + ": " + e.getMessage());
     }
+  }
+
+  /** A --conf file's keys under hunmin must be keys of the defaults (as for --set): a misspelt key is an error. */
+  private static Config requireKnownKeys(Config file, String path, Config defaults) {
+    for (Map.Entry<String, ConfigValue> e : file.entrySet()) {
+      String key = e.getKey();
+      if (key.startsWith("hunmin.") && !key.startsWith("hunmin.spark.conf.") && !defaults.hasPathOrNull(key)) {
+        throw new HunminException("config file " + path + ": no such key " + key + " (see --help)");
+      }
+    }
+    return file;
   }
 
   /** {@code key=value}; the key may omit the leading {@code hunmin.}; lists and objects are HOCON. */
@@ -196,11 +207,45 @@ final class Settings implements Serializable {
   }
 
   int integer(String name) {
-    return get(name, Config::getInt, "an integer");
+    Number n = get(name, Config::getNumber, "an integer");
+    // Typesafe's getInt would truncate 1.5 to 1
+    if (n.doubleValue() != Math.rint(n.doubleValue()) || Math.abs(n.doubleValue()) > Integer.MAX_VALUE) {
+      throw new HunminException("--" + name + " (" + key(name) + ") must be an integer, not '" + n + "'");
+    }
+    return n.intValue();
+  }
+
+  /** An integer of at least {@code min}; below it, an error naming the flag. */
+  int integer(String name, int min) {
+    int v = integer(name);
+    if (v < min) throw new HunminException("--" + name + " (" + key(name) + ") must be at least " + min + ", not " + v);
+    return v;
   }
 
   double number(String name) {
     return get(name, Config::getDouble, "a number");
+  }
+
+  /** A number in [min, max] (a probability, a ratio); outside, an error naming the flag. */
+  double number(String name, double min, double max) {
+    double v = number(name);
+    if (!(v >= min && v <= max)) {
+      throw new HunminException("--" + name + " (" + key(name) + ") must be between " + plain(min) + " and " + plain(max) + ", not " + plain(v));
+    }
+    return v;
+  }
+
+  /** A number above 0 and at most {@code max} (a learning rate, a probability that must not be 0). */
+  double positive(String name, double max) {
+    double v = number(name);
+    if (!(v > 0 && v <= max)) {
+      throw new HunminException("--" + name + " (" + key(name) + ") must be above 0 and at most " + plain(max) + ", not " + plain(v));
+    }
+    return v;
+  }
+
+  private static String plain(double v) {
+    return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
   }
 
   boolean bool(String name) {
@@ -228,7 +273,11 @@ final class Settings implements Serializable {
   }
 
   long seed() {
-    return root.getLong("hunmin.seed");
+    try {
+      return root.getLong("hunmin.seed");
+    } catch (ConfigException e) {
+      throw new HunminException("--seed (hunmin.seed) must be an integer, not '" + root.getValue("hunmin.seed").unwrapped() + "'");
+    }
   }
 
   String sparkMaster() {

@@ -1,5 +1,6 @@
 package dev.hunmin.jobs;
 
+import dev.hunmin.util.HunminException;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
@@ -16,7 +17,16 @@ final class Spark {
     SparkSession.Builder builder = SparkSession.builder().appName("hunmin " + settings.command());
     if (!new SparkConf().contains("spark.master")) builder.master(settings.sparkMaster());
     settings.sparkConf().forEach(builder::config);
-    SparkSession spark = builder.getOrCreate();
+    SparkSession spark;
+    try {
+      spark = builder.getOrCreate();
+    } catch (Exception e) { // SparkException, undeclared by Scala; rethrown as it is when it is another failure
+      // SparkContext refuses a master it cannot parse
+      if (String.valueOf(e.getMessage()).startsWith("Could not parse Master URL")) {
+        throw new HunminException("--master: " + e.getMessage() + " (local[N], spark://host:port, yarn, k8s://…)");
+      }
+      throw e;
+    }
     // on the Hadoop configuration, not the SparkConf: every job reads and ships this one (also to executors, with
     // each job), it applies to a session that already existed, and the secret stays out of Spark's environment
     s3(settings, spark.sparkContext().hadoopConfiguration());
