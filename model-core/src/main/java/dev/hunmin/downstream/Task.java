@@ -67,7 +67,7 @@ public record Task(String name, String trainFile, String testFile, String textA,
 
   /**
    * The lines of one of the task's TSV files (with its header; source names it in errors). Rows whose text is empty
-   * or whose label is unknown are skipped (NSMC has empty reviews).
+   * or whose label is unknown (or no number, for a score) are skipped (NSMC has empty reviews).
    */
   public List<Item> parse(List<String> lines, String source) {
     if (lines.isEmpty()) throw new HunminException(source + " is empty");
@@ -81,7 +81,11 @@ public record Task(String name, String trainFile, String testFile, String textA,
       if (f.length <= Math.max(a, Math.max(b, y)) || f[a].isBlank() || (b >= 0 && f[b].isBlank())) continue;
       float label;
       if (regression()) {
-        label = Float.parseFloat(f[y]);
+        try {
+          label = Float.parseFloat(f[y].trim());
+        } catch (NumberFormatException e) {
+          continue; // as an unknown class label
+        }
       } else {
         int index = labels.indexOf(f[y].trim());
         if (index < 0) continue;

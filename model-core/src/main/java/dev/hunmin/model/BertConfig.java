@@ -75,6 +75,8 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
     JsonNode c;
     try {
       c = JSON.readTree(json);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new HunminException("config.json is not JSON: " + e.getOriginalMessage());
     } catch (IOException e) {
       throw new HunminException("config.json is not JSON: " + e.getMessage());
     }
@@ -86,15 +88,26 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
     if (!c.path("position_embedding_type").asText("absolute").equals("absolute")) {
       throw new HunminException("position_embedding_type " + c.path("position_embedding_type").asText() + " is not supported (absolute)");
     }
-    return new BertConfig(required(c, "vocab_size"), c.path("hidden_size").asInt(768), c.path("num_hidden_layers").asInt(12),
-        c.path("num_attention_heads").asInt(12), c.path("intermediate_size").asInt(3072), act,
-        c.path("hidden_dropout_prob").asDouble(0.1), c.path("attention_probs_dropout_prob").asDouble(0.1),
-        c.path("max_position_embeddings").asInt(512), c.path("type_vocab_size").asInt(2),
-        c.path("layer_norm_eps").asDouble(1e-12), c.path("initializer_range").asDouble(0.02), c.path("pad_token_id").asInt(0));
+    if (!c.has("vocab_size")) throw new HunminException("config.json has no vocab_size");
+    return new BertConfig(integer(c, "vocab_size", 0), integer(c, "hidden_size", 768), integer(c, "num_hidden_layers", 12),
+        integer(c, "num_attention_heads", 12), integer(c, "intermediate_size", 3072), act,
+        number(c, "hidden_dropout_prob", 0.1), number(c, "attention_probs_dropout_prob", 0.1),
+        integer(c, "max_position_embeddings", 512), integer(c, "type_vocab_size", 2),
+        number(c, "layer_norm_eps", 1e-12), number(c, "initializer_range", 0.02), integer(c, "pad_token_id", 0));
   }
 
-  private static int required(JsonNode c, String field) {
-    if (!c.has(field)) throw new HunminException("config.json has no " + field);
-    return c.get(field).asInt();
+  /** A field's integer, or the default when it is absent; a value of another type is an error, not the default. */
+  private static int integer(JsonNode c, String field, int absent) {
+    JsonNode v = c.get(field);
+    if (v == null || v.isNull()) return absent;
+    if (!v.canConvertToInt() || !v.isIntegralNumber()) throw new HunminException("config.json: " + field + " must be an integer, not " + v);
+    return v.asInt();
+  }
+
+  private static double number(JsonNode c, String field, double absent) {
+    JsonNode v = c.get(field);
+    if (v == null || v.isNull()) return absent;
+    if (!v.isNumber()) throw new HunminException("config.json: " + field + " must be a number, not " + v);
+    return v.asDouble();
   }
 }

@@ -81,7 +81,14 @@ public final class SafeTensors {
     if (lengthBytes.length < 8) throw new HunminException("not a safetensors file: shorter than its header length");
     long headerLength = ByteBuffer.wrap(lengthBytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
     if (headerLength <= 0 || headerLength > 100_000_000) throw new HunminException("not a safetensors file: header length " + headerLength);
-    JsonNode header = JSON.readTree(new String(in.readNBytes((int) headerLength), StandardCharsets.UTF_8));
+    byte[] headerBytes = in.readNBytes((int) headerLength);
+    if (headerBytes.length < headerLength) throw new HunminException("not a safetensors file: the header is cut short");
+    JsonNode header;
+    try {
+      header = JSON.readTree(new String(headerBytes, StandardCharsets.UTF_8));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new HunminException("not a safetensors file: its header is no JSON (" + e.getOriginalMessage() + ")");
+    }
     byte[] data = in.readAllBytes();
     Map<String, Tensor> out = new LinkedHashMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {

@@ -7,6 +7,7 @@ import dev.hunmin.audit.MaskedLmScorer;
 import dev.hunmin.audit.Probe;
 import dev.hunmin.audit.SecretFormat;
 import dev.hunmin.model.Bert;
+import dev.hunmin.util.HunminException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,11 +31,13 @@ final class AuditJob {
 
   static Map<String, Object> run(SparkSession spark, Settings s) throws Exception {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
-    List<Canary> canaries = Canary.create(s.seed(), s.list("formats").stream().map(SecretFormat::of).toList(),
-        s.list("repeats").stream().map(Integer::parseInt).toList(), s.integer("canaries-per-repeat"));
+    List<Canary> canaries = Canary.create(s.seed(), formats(s), repeats(s), s.integer("canaries-per-repeat", 1));
+    // checked before any pipeline runs: a bad value fails at once, not after two pretraining runs
+    for (String positive : List.of("candidates", "top-k", "batch-size", "pretrain-steps", "pretrain-batch-size")) s.integer(positive, 1);
+    s.positive("pretrain-learning-rate", 1e3);
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("stage", "audit");
-    try (StageOutput out = StageOutput.begin(conf, s.requiredString("output"), s.bool("overwrite"))) {
+    try (StageOutput out = StageOutput.begin(conf, s)) {
       Path canaryFile = new Path(out.dir(), "canaries.txt");
       ModelFiles.writeText(canaryFile.getFileSystem(conf), canaryFile, canaryDocuments(canaries));
       out.writeJson("canaries.json", canaries.stream().map(AuditJob::describe).toList());
@@ -62,6 +65,34 @@ final class AuditJob {
       out.commit(report, s);
     }
     return report;
+  }
+
+  private static List<SecretFormat> formats(Settings s) {
+    List<SecretFormat> out = new ArrayList<>();
+    for (String name : s.list("formats")) {
+      try {
+        out.add(SecretFormat.of(name));
+      } catch (IllegalArgumentException e) {
+        throw new HunminException("--formats: unknown secret format '" + name + "' (" + String.join(", ",
+            java.util.Arrays.stream(SecretFormat.values()).map(f -> f.name().toLowerCase(java.util.Locale.ROOT)).toList()) + ")");
+      }
+    }
+    if (out.isEmpty()) throw new HunminException("--formats names no secret format");
+    return out;
+  }
+
+  private static List<Integer> repeats(Settings s) {
+    List<Integer> out = new ArrayList<>();
+    for (String r : s.list("repeats")) {
+      try {
+        out.add(Integer.parseInt(r.trim()));
+      } catch (NumberFormatException e) {
+        out.add(0);
+      }
+      if (out.get(out.size() - 1) < 1) throw new HunminException("--repeats: '" + r + "' is no positive count");
+    }
+    if (out.isEmpty()) throw new HunminException("--repeats names no repeat count");
+    return out;
   }
 
   /** The seed format: every repeat of a canary is a document of its own. */
@@ -98,7 +129,7 @@ final class AuditJob {
     List<Map<String, Object>> rows = new ArrayList<>();
     try (NDManager manager = NDManager.newBaseManager(PretrainJob.device(s.string("device")))) {
       Bert bert = ModelFiles.readHf(conf, model, manager);
-      MaskedLmScorer scorer = new MaskedLmScorer(bert, Tokenizers.load(conf, model.toString()), manager, s.integer("batch-size"));
+      MaskedLmScorer scorer = new MaskedLmScorer(bert, Tokenizers.ofModel(conf, model.toString()), manager, s.integer("batch-size"));
       Exposure.Scorer pll = (c, secrets) -> scorer.pseudoLogLikelihood(c.prefix(), secrets, c.suffix());
       for (int i = 0; i < canaries.size(); i++) {
         Canary c = canaries.get(i);

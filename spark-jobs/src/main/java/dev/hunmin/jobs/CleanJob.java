@@ -72,7 +72,11 @@ final class CleanJob {
     List<String> inputs = SampleCorpus.resolve(spark, s.list("input"), s.requiredString("output"));
     DocumentCleaner cleaner = cleaner(s);
     boolean failOnBad = badRecordPolicy(s);
-    try (StageOutput out = StageOutput.begin(spark.sparkContext().hadoopConfiguration(), s.requiredString("output"), s.bool("overwrite"))) {
+    // every setting is checked before the corpus is read: a bad value fails at once, not after the cleaning
+    int partitions = s.integer("partitions", 1);
+    int sentenceMinChars = s.integer("dedup-sentence-min-chars", 0);
+    NearDup nearDup = NearDup.of(s);
+    try (StageOutput out = StageOutput.begin(spark.sparkContext().hadoopConfiguration(), s)) {
       Counters counts = new Counters();
       Set<Long> excluded = exclusionKeys(spark, s, cleaner, counts);
       Broadcast<Set<Long>> excludedB = spark.sparkContext().broadcast(excluded, scala.reflect.ClassTag$.MODULE$.apply(Set.class));
@@ -82,6 +86,9 @@ final class CleanJob {
           .persist(StorageLevel.MEMORY_AND_DISK());
       counts.merge(cleaned.filter(c -> c.counters() != null).map(Cleaned::counters).fold(new Counters(), Counters::merge));
       long unreadable = UNREADABLE.stream().mapToLong(r -> counts.get("drop." + r)).sum();
+      if (counts.get("documents_in") == 0) {
+        throw new HunminException("no document in " + String.join(", ", inputs) + ": the input holds no records (only a header, or blank lines)");
+      }
       if (unreadable > 0 && unreadable == counts.get("documents_in")) {
         throw new HunminException("no document could be read from " + String.join(", ", inputs) + ": " + counts.withPrefix("drop.")
             + " (check --format, --jsonl-field, --tsv-column, --parquet-column)");
@@ -94,10 +101,10 @@ final class CleanJob {
       Steps steps = new Steps(docs);
       if (s.bool("dedup-documents")) steps.apply(CleanJob::dedupDocuments, "dedup.documents", counts);
       // near-duplicates go whole before sentence dedup, which would otherwise leave their fragments behind
-      if (s.bool("near-dup")) steps.apply(d -> removeNearDuplicates(d, s), "dedup.near_duplicate_documents", counts);
+      if (s.bool("near-dup")) steps.apply(d -> removeNearDuplicates(d, nearDup, s.seed()), "dedup.near_duplicate_documents", counts);
       if (s.bool("dedup-sentences")) {
         long sentencesBefore = steps.sentences();
-        steps.apply(d -> dedupSentences(d, s.integer("dedup-sentence-min-chars")), "dedup.documents_emptied_by_sentence_dedup", counts);
+        steps.apply(d -> dedupSentences(d, sentenceMinChars), "dedup.documents_emptied_by_sentence_dedup", counts);
         counts.add("dedup.sentences", sentencesBefore - steps.sentences());
       }
       docs = steps.current;
@@ -105,7 +112,7 @@ final class CleanJob {
 
       Dataset<Row> result = docs
           .select(expr("lpad(lower(hex(key)), 16, '0')").as("doc_id"), col("source"), col("sentences"))
-          .repartition(s.integer("partitions"), col("doc_id"))
+          .repartition(partitions, col("doc_id"))
           .sortWithinPartitions("doc_id")
           .persist(StorageLevel.MEMORY_AND_DISK());
       result.write().parquet(out.path("docs"));
@@ -131,16 +138,23 @@ final class CleanJob {
   static DocumentCleaner cleaner(Settings s) {
     TextNormalizer normalizer = new TextNormalizer(new TextNormalizer.Options(
         s.bool("normalize.nfc"), s.bool("normalize.remove-control"), s.bool("normalize.fold-whitespace"),
-        s.integer("normalize.squeeze-repeats")));
+        s.integer("normalize.squeeze-repeats", 0)));
     PiiScrubber scrubber = null;
     if (s.bool("pii.enabled")) {
       Set<PiiScrubber.Kind> kinds = new HashSet<>();
       for (String k : s.list("pii.kinds")) kinds.add(PiiScrubber.kindOf(k));
       scrubber = new PiiScrubber(kinds, s.string("pii.placeholder"));
     }
-    DocumentCleaner.Filters filters = new DocumentCleaner.Filters(s.integer("filter.min-chars"),
-        s.integer("filter.max-chars"), s.number("filter.min-hangul-ratio"), s.number("filter.min-letter-ratio"),
+    DocumentCleaner.Filters filters = new DocumentCleaner.Filters(s.integer("filter.min-chars", 0),
+        s.integer("filter.max-chars", 1), s.number("filter.min-hangul-ratio", 0, 1), s.number("filter.min-letter-ratio", 0, 1),
         s.list("filter.boilerplate"));
+    for (String pattern : filters.boilerplate()) {
+      try {
+        java.util.regex.Pattern.compile(pattern);
+      } catch (java.util.regex.PatternSyntaxException e) {
+        throw new HunminException("--filter.boilerplate: '" + pattern + "' is no regular expression (" + e.getDescription() + ")");
+      }
+    }
     KoreanSentenceSplitter splitter =
         new KoreanSentenceSplitter(s.bool("split-morphology"), s.bool("split-classifier"));
     return new DocumentCleaner(normalizer, scrubber, splitter, filters);
@@ -210,6 +224,14 @@ final class CleanJob {
     return new HashSet<>(keys);
   }
 
+  /** Near-duplicate removal's settings: Jaccard threshold, shingle length, shortest text measured, LSH tables. */
+  record NearDup(double threshold, int shingle, int minChars, int hashTables) implements Serializable {
+    static NearDup of(Settings s) {
+      return new NearDup(s.number("near-dup-threshold", 0, 1), s.integer("near-dup-shingle", 1),
+          s.integer("near-dup-min-chars", 0), s.integer("near-dup-hash-tables", 1));
+    }
+  }
+
   /** Keeps the first document (by source, offset) of each key. */
   static Dataset<Row> dedupDocuments(Dataset<Row> docs) {
     return docs.withColumn("rn", row_number().over(Window.partitionBy("key").orderBy("source", "offset")))
@@ -261,21 +283,21 @@ final class CleanJob {
    * minimum shingle is a common phrase) make 2.5 million pairs of 98 thousand documents, and that join was a third
    * of the clean job.
    */
-  static Dataset<Row> removeNearDuplicates(Dataset<Row> docs, Settings s) {
-    int shingle = s.integer("near-dup-shingle");
+  static Dataset<Row> removeNearDuplicates(Dataset<Row> docs, NearDup nearDup, long seed) {
+    int shingle = nearDup.shingle();
     docs.sparkSession().udf().register("shingles", (UDF1<String, org.apache.spark.ml.linalg.Vector>) text -> shingles(text, shingle),
         SQLDataTypes.VectorType());
     Dataset<Row> candidates = docs
         .withColumn("flat", expr("regexp_replace(concat_ws('', sentences), '\\\\s+', '')"))
-        .filter(length(col("flat")).geq(Math.max(s.integer("near-dup-min-chars"), shingle)))
+        .filter(length(col("flat")).geq(Math.max(nearDup.minChars(), shingle)))
         .select(col("key"), col("source"), col("offset"), expr("shingles(flat)").as("features"))
         .persist(StorageLevel.MEMORY_AND_DISK());
     if (candidates.isEmpty()) {
       candidates.unpersist();
       return docs;
     }
-    MinHashLSHModel model = new MinHashLSH().setNumHashTables(s.integer("near-dup-hash-tables"))
-        .setSeed(s.seed()).setInputCol("features").setOutputCol("hashes").fit(candidates);
+    MinHashLSHModel model = new MinHashLSH().setNumHashTables(nearDup.hashTables())
+        .setSeed(seed).setInputCol("features").setOutputCol("hashes").fit(candidates);
     Dataset<Row> buckets = model.transform(candidates)
         .select(col("key"), col("source"), col("offset"), posexplode(col("hashes")).as(new String[] {"table", "hash"}))
         .withColumn("hash", vector_to_array(col("hash"), "float64").getItem(0))
@@ -283,7 +305,7 @@ final class CleanJob {
     // nearly every (table, hash) bucket holds one document; only the others, with their shingles, are grouped
     Dataset<Row> members = buckets.join(buckets.groupBy("table", "hash").count().filter("count > 1"), new String[] {"table", "hash"})
         .select("table", "hash", "key", "source", "offset");
-    double maxDistance = 1 - s.number("near-dup-threshold");
+    double maxDistance = 1 - nearDup.threshold();
     JavaRDD<Long> laterKeys = members.join(candidates.select("key", "features"), "key")
         .groupBy("table", "hash").agg(collect_list(struct("source", "offset", "key", "features")).as("docs"))
         .javaRDD().flatMap(bucket -> laterCopies(bucket.getList(2), maxDistance).iterator());
@@ -354,8 +376,8 @@ final class CleanJob {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("stage", "clean");
     r.put("inputs", inputs);
-    r.put("documents", Map.of("in", c.get("documents_in"), "out", docsOut));
-    r.put("lines", Map.of("in", c.get("lines_in"), "out", sentencesOut));
+    r.put("documents", StageOutput.ordered("in", c.get("documents_in"), "out", docsOut));
+    r.put("lines", StageOutput.ordered("in", c.get("lines_in"), "out", sentencesOut));
     r.put("drops", c.withPrefix("drop."));
     r.put("pii", c.withPrefix("pii."));
     r.put("normalize", c.withPrefix("normalize."));

@@ -136,6 +136,15 @@ final class Completion {
     }
   }
 
+  /** The paths a command reads from its section's upstream keys (and clean's exclusion files), as given. */
+  static List<String> upstreamPaths(Settings s) {
+    Config section = s.root().getConfig("hunmin." + s.command());
+    List<String> out = new ArrayList<>();
+    for (String key : UPSTREAM) if (section.hasPath(key)) out.addAll(paths(section.getValue(key)));
+    if (section.hasPath("exclude")) out.addAll(paths(section.getValue("exclude")));
+    return out;
+  }
+
   /** A list value, or a comma-separated string as the command line gives it. */
   private static List<String> paths(ConfigValue v) {
     List<String> out = new ArrayList<>();
@@ -169,11 +178,20 @@ final class Completion {
 
   /** The fingerprint in a marker; null for an empty or foreign one (written by Spark or an older Hunmin). */
   static String read(Configuration conf, Path marker) {
+    return field(conf, marker, "fingerprint");
+  }
+
+  /** The command that wrote a marker; null for an empty or foreign one. */
+  static String producer(Configuration conf, Path marker) {
+    return field(conf, marker, "command");
+  }
+
+  private static String field(Configuration conf, Path marker, String name) {
     try (InputStream in = marker.getFileSystem(conf).open(marker)) {
       byte[] bytes = in.readAllBytes();
       if (bytes.length == 0) return null;
       JsonNode node = JSON.readTree(bytes);
-      return node != null && node.hasNonNull("fingerprint") ? node.get("fingerprint").asText() : null;
+      return node != null && node.hasNonNull(name) ? node.get(name).asText() : null;
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       return null;
     } catch (IOException e) {

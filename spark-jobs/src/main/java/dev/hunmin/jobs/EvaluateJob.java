@@ -1,6 +1,7 @@
 package dev.hunmin.jobs;
 
 import dev.hunmin.downstream.Task;
+import dev.hunmin.util.HunminException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,6 +22,10 @@ final class EvaluateJob {
   static Map<String, Object> run(SparkSession spark, Settings s) throws IOException {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     List<Task> tasks = s.list("tasks").stream().map(Task::named).toList();
+    if (s.list("models").isEmpty()) throw new HunminException("evaluate needs --models (model directories, comma-separated)");
+    if (tasks.isEmpty()) throw new HunminException("evaluate needs --tasks (" + String.join(", ", Task.ALL.stream().map(Task::name).toList()) + ")");
+    // every model is found before the first of many fine-tuning runs starts
+    for (String model : s.list("models")) Tokenizers.ofModel(conf, model);
     Settings finetune = s.forStage("finetune", Map.of());
     List<Map<String, Object>> rows = new ArrayList<>();
     for (String model : s.list("models")) {
@@ -33,7 +38,7 @@ final class EvaluateJob {
     report.put("results", rows);
     report.put("finetune", finetune.section());
     String table = markdown(tasks, rows);
-    try (StageOutput out = StageOutput.begin(conf, s.requiredString("output"), s.bool("overwrite"))) {
+    try (StageOutput out = StageOutput.begin(conf, s)) {
       out.writeJson("results.json", report);
       Path md = new Path(out.dir(), "results.md");
       ModelFiles.writeText(md.getFileSystem(conf), md, table);

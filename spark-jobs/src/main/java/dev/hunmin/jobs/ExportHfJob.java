@@ -22,7 +22,7 @@ final class ExportHfJob {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     Path model = source(conf, new Path(s.requiredString("model")));
     try (NDManager manager = NDManager.newBaseManager();
-         StageOutput out = StageOutput.begin(conf, s.requiredString("output"), s.bool("overwrite"))) {
+         StageOutput out = StageOutput.begin(conf, s)) {
       Bert bert = ModelFiles.readHf(conf, model, manager);
       ModelFiles.writeHf(conf, new Path(out.dir()), bert, ModelFiles.tokenizerFiles(conf, model));
       Map<String, Object> report = new LinkedHashMap<>();

@@ -31,9 +31,9 @@ final class FillMaskJob {
   static Map<String, Object> run(SparkSession spark, Settings s) throws Exception {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     Path modelDir = new Path(s.requiredString("model"));
-    WordPieceTokenizer tokenizer = Tokenizers.load(conf, modelDir.toString());
+    WordPieceTokenizer tokenizer = Tokenizers.ofModel(conf, modelDir.toString());
     List<String> texts = texts(conf, s);
-    int topK = s.integer("top-k");
+    int topK = s.integer("top-k", 1);
     List<String> lines = new ArrayList<>();
     try (NDManager manager = NDManager.newBaseManager(PretrainJob.device(s.string("device")))) {
       Bert bert = ModelFiles.readHf(conf, modelDir, manager);
@@ -55,12 +55,17 @@ final class FillMaskJob {
   private static List<String> texts(Configuration conf, Settings s) throws java.io.IOException {
     String text = s.string("text");
     String input = s.string("input");
+    if (!text.isBlank() && !input.isBlank()) throw new HunminException("fill-mask takes --text or --input, not both");
     if (!text.isBlank()) return List.of(text);
     if (input.isBlank()) throw new HunminException("fill-mask needs --text or --input");
     Path p = new Path(input);
     FileSystem fs = p.getFileSystem(conf);
     if (!fs.exists(p)) throw new HunminException("input not found: " + input);
-    return Arrays.stream(ModelFiles.readText(fs, p).split("\n")).filter(l -> !l.isBlank()).toList();
+    List<String> lines = Arrays.asList(ModelFiles.readText(fs, p).split("\n"));
+    for (int i = 0; i < lines.size(); i++) {
+      if (!lines.get(i).isBlank() && !lines.get(i).contains("[MASK]")) throw new HunminException("no [MASK] in " + input + " line " + (i + 1));
+    }
+    return lines.stream().filter(l -> !l.isBlank()).toList();
   }
 
   /** The pipeline's answer for one text: candidates per [MASK], best first. */

@@ -37,7 +37,7 @@ final class FinetuneJob {
 
   static Map<String, Object> run(SparkSession spark, Settings s) throws IOException {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
-    try (StageOutput out = StageOutput.begin(conf, s.requiredString("output"), s.bool("overwrite"))) {
+    try (StageOutput out = StageOutput.begin(conf, s)) {
       Map<String, Object> result = finetune(conf, s, s.requiredString("model"), s.string("init"), Task.named(s.requiredString("task")),
           new org.apache.hadoop.fs.Path(out.dir()));
       out.writeJson("results.json", result);
@@ -61,26 +61,31 @@ final class FinetuneJob {
       org.apache.hadoop.fs.Path output) throws IOException {
     long started = System.nanoTime();
     org.apache.hadoop.fs.Path data = new org.apache.hadoop.fs.Path(s.requiredString("data"));
-    WordPieceTokenizer tokenizer = Tokenizers.load(conf, modelDir);
-    int maxLength = s.integer("max-length");
-    List<Finetuner.Example> train = encode(tokenizer, sample(items(conf, data, task, task.trainFile()), s.integer("max-train"), s.seed()), maxLength);
-    List<Task.Item> testItems = sample(items(conf, data, task, task.testFile()), s.integer("max-test"), s.seed());
+    WordPieceTokenizer tokenizer = Tokenizers.ofModel(conf, modelDir);
+    BertConfig config = ModelFiles.readConfig(conf, new org.apache.hadoop.fs.Path(modelDir));
+    // [CLS] text [SEP] at the least, and no more positions than the model has
+    int maxLength = s.integer("max-length", 3);
+    if (maxLength > config.maxPositionEmbeddings()) {
+      throw new HunminException("--max-length " + maxLength + " is above the " + config.maxPositionEmbeddings() + " positions of " + modelDir);
+    }
+    Finetuner.Settings settings = new Finetuner.Settings(s.integer("batch-size", 1), s.integer("epochs", 1),
+        s.positive("learning-rate", 1e3), s.number("warmup-ratio", 0, 1), s.number("weight-decay", 0, 1e3),
+        s.number("max-grad-norm", 0, 1e9), s.seed());
+    int logEvery = s.integer("log-every", 1);
+    List<Finetuner.Example> train = encode(tokenizer, sample(items(conf, data, task, task.trainFile()), s.integer("max-train", 0), s.seed()), maxLength);
+    List<Task.Item> testItems = sample(items(conf, data, task, task.testFile()), s.integer("max-test", 0), s.seed());
     List<Finetuner.Example> test = encode(tokenizer, testItems, maxLength);
     try (NDManager manager = NDManager.newBaseManager(PretrainJob.device(s.string("device")))) {
-      BertConfig config = ModelFiles.readConfig(conf, new org.apache.hadoop.fs.Path(modelDir));
       Bert bert = switch (init) {
         case "pretrained" -> ModelFiles.readHf(conf, new org.apache.hadoop.fs.Path(modelDir), manager);
         case "random" -> Bert.initialize(config, manager, s.seed());
         default -> throw new HunminException("--init must be pretrained or random, not '" + init + "'");
       };
       Finetuner finetuner = new Finetuner(bert, task.numLabels(), tokenizer.id("[PAD]"), s.seed());
-      Finetuner.Settings settings = new Finetuner.Settings(s.integer("batch-size"), s.integer("epochs"), s.number("learning-rate"),
-          s.number("warmup-ratio"), s.number("weight-decay"), s.number("max-grad-norm"), s.seed());
-      int logEvery = s.integer("log-every");
       long steps = finetuner.train(train, settings, m -> {
         if ((long) m[0] % logEvery == 0) LOG.info("{} step {}: loss {}", task.name(), (long) m[0], String.format("%.4f", m[1]));
       });
-      float[] predicted = finetuner.predict(test, s.integer("batch-size"));
+      float[] predicted = finetuner.predict(test, settings.batchSize());
       float[] gold = new float[testItems.size()];
       for (int i = 0; i < gold.length; i++) gold[i] = testItems.get(i).label();
 
@@ -100,7 +105,7 @@ final class FinetuneJob {
     }
   }
 
-  /** A seeded subset (all when limit ≤ 0), so a quick run and a full one use the same recipe. */
+  /** A seeded subset (all when limit is 0), so a quick run and a full one use the same recipe. */
   private static List<Task.Item> sample(List<Task.Item> items, int limit, long seed) {
     if (limit <= 0 || items.size() <= limit) return items;
     List<Task.Item> copy = new ArrayList<>(items);
@@ -129,6 +134,9 @@ final class FinetuneJob {
       label2id.put(name, i);
     }
     if (task.regression()) c.put("problem_type", "regression");
+    // Hunmin's own keys (transformers keeps unknown ones): predict needs to know a pair task's second text
+    c.put("hunmin_task", task.name());
+    c.put("hunmin_text_pair", task.textB() != null);
     ModelFiles.writeText(fs, new org.apache.hadoop.fs.Path(dir, "config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(c));
     Map<String, SafeTensors.Tensor> tensors = new LinkedHashMap<>();
     finetuner.parameters().forEach((name, a) -> tensors.put(name, new SafeTensors.Tensor(a.getShape().getShape(), a.toFloatArray())));

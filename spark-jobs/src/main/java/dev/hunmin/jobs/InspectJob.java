@@ -37,11 +37,12 @@ final class InspectJob {
     Path stage = new Path(s.requiredString("input"));
     FileSystem fs = stage.getFileSystem(conf);
     if (!fs.exists(stage)) throw new HunminException("not found: " + stage);
+    int sampleRows = s.integer("rows", 0);
     Path parquet = parquetOf(fs, stage);
     ObjectNode report = readReport(fs, stage);
     WordPieceTokenizer vocab = vocabulary(conf, s, report);
 
-    Dataset<Row> df = spark.read().parquet(parquet.toString());
+    Dataset<Row> df = readParquet(spark, parquet);
     ObjectNode out = JSON.createObjectNode();
     out.put("path", stage.toString());
     out.put("parquet", parquet.toString());
@@ -51,13 +52,21 @@ final class InspectJob {
     }
     ArrayNode files = out.putArray("files");
     long rows = 0;
-    for (Row r : df.groupBy(input_file_name().as("file")).count().orderBy("file").collectAsList()) {
+    List<Row> perFile;
+    List<String> head;
+    try {
+      perFile = df.groupBy(input_file_name().as("file")).count().orderBy("file").collectAsList();
+      head = df.limit(sampleRows).toJSON().collectAsList();
+    } catch (Exception e) { // SparkException, undeclared by Scala
+      throw unreadable(parquet, e);
+    }
+    for (Row r : perFile) {
       files.addObject().put("file", r.getString(0)).put("rows", r.getLong(1));
       rows += r.getLong(1);
     }
     out.put("rows", rows);
     ArrayNode sample = out.putArray("sample");
-    for (String row : df.limit(s.integer("rows")).toJSON().collectAsList()) sample.add(decoded((ObjectNode) JSON.readTree(row), vocab));
+    for (String row : head) sample.add(decoded((ObjectNode) JSON.readTree(row), vocab));
     if (report != null) out.set("report", report);
 
     Map<String, Object> result = new LinkedHashMap<>();
@@ -74,9 +83,33 @@ final class InspectJob {
     return stage;
   }
 
+  /** The Parquet files at a path; anything else is an error naming it (Spark's own runs over many lines). */
+  private static Dataset<Row> readParquet(SparkSession spark, Path parquet) {
+    try {
+      return spark.read().parquet(parquet.toString());
+    } catch (Exception e) { // AnalysisException, undeclared by Scala
+      throw unreadable(parquet, e);
+    }
+  }
+
+  private static HunminException unreadable(Path parquet, Exception e) {
+    Throwable root = e;
+    while (root.getCause() != null) root = root.getCause();
+    String cause = String.valueOf(root.getMessage());
+    return new HunminException("no readable Parquet at " + parquet + ": " + cause.lines().findFirst().orElse(cause)
+        + " (inspect shows a clean or nsp output, or Parquet files)");
+  }
+
   private static ObjectNode readReport(FileSystem fs, Path stage) throws IOException {
     Path report = new Path(stage, StageOutput.REPORT);
-    return fs.isFile(report) ? (ObjectNode) JSON.readTree(ModelFiles.readText(fs, report)) : null;
+    if (!fs.isFile(report)) return null;
+    JsonNode node;
+    try {
+      node = JSON.readTree(ModelFiles.readText(fs, report));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new HunminException("malformed " + report + ": " + e.getOriginalMessage());
+    }
+    return node instanceof ObjectNode o ? o : null;
   }
 
   /** --vocab, else the vocabulary the stage was made with (its report's config), else none. */
@@ -102,7 +135,10 @@ final class InspectJob {
     StringBuilder b = new StringBuilder();
     b.append(out.get("parquet").asText()).append(": ").append(out.get("rows").asLong()).append(" rows in ")
         .append(out.get("files").size()).append(" files\n");
+    for (JsonNode f : out.get("files")) b.append("  ").append(f.get("file").asText()).append(": ").append(f.get("rows").asLong()).append(" rows\n");
+    b.append("schema:\n");
     for (JsonNode f : out.get("schema")) b.append("  ").append(f.get("name").asText()).append(' ').append(f.get("type").asText()).append('\n');
+    if (out.has("report")) b.append("report: ").append(out.get("report").path("summary").asText("")).append('\n');
     for (JsonNode r : out.get("sample")) b.append(r).append('\n');
     return b.toString();
   }

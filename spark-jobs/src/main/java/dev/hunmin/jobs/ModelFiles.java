@@ -57,9 +57,11 @@ final class ModelFiles {
       if (!fs.exists(weights)) {
         throw new HunminException("no model.safetensors in " + dir + " (pickle checkpoints such as pytorch_model.bin are not read)");
       }
-      BertConfig c = BertConfig.fromJson(readText(fs, config));
+      BertConfig c = config(fs, config);
       try (InputStream in = fs.open(weights)) {
         return Bert.fromTensors(c, manager, SafeTensors.read(in));
+      } catch (HunminException e) {
+        throw new HunminException(weights + ": " + e.getMessage(), e);
       }
     } catch (IOException e) {
       throw new HunminException("cannot read the model in " + dir + ": " + e.getMessage(), HunminException.EXTERNAL, e);
@@ -72,9 +74,18 @@ final class ModelFiles {
       FileSystem fs = dir.getFileSystem(conf);
       Path config = new Path(dir, "config.json");
       if (!fs.exists(config)) throw new HunminException("no config.json in " + dir + " (a Hugging Face BERT directory is needed)");
-      return BertConfig.fromJson(readText(fs, config));
+      return config(fs, config);
     } catch (IOException e) {
       throw new HunminException("cannot read " + dir + "/config.json: " + e.getMessage(), HunminException.EXTERNAL, e);
+    }
+  }
+
+  /** config.json's model configuration; its errors name the file. */
+  private static BertConfig config(FileSystem fs, Path config) throws IOException {
+    try {
+      return BertConfig.fromJson(readText(fs, config));
+    } catch (HunminException e) {
+      throw new HunminException(e.getMessage().replaceFirst("^config\\.json", config.toString()), e);
     }
   }
 

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -67,28 +68,33 @@ final class NspJob {
   static Map<String, Object> run(SparkSession spark, Settings s) throws Exception {
     long started = System.nanoTime();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    String input = StageOutput.requireComplete(jsc.hadoopConfiguration(), s.requiredString("input"), "hunmin clean").toString();
+    String input = StageOutput.requireComplete(jsc.hadoopConfiguration(), s.requiredString("input"), "clean").toString();
     WordPieceTokenizer tokenizer = Tokenizers.load(jsc.hadoopConfiguration(), s.requiredString("vocab"));
-    NextSentencePrediction.Params p = new NextSentencePrediction.Params(s.integer("max-seq-length"),
-        s.number("short-seq-prob"), s.number("nsp-prob"));
-    if (p.maxSeqLength() < 5) throw new HunminException("--max-seq-length must be at least 5");
-    int shards = s.integer("shards");
-    int dupeFactor = s.integer("dupe-factor");
+    // [CLS] A [SEP] B [SEP] needs two tokens of text
+    NextSentencePrediction.Params p = new NextSentencePrediction.Params(s.integer("max-seq-length", 5),
+        s.number("short-seq-prob", 0, 1), s.number("nsp-prob", 0, 1));
+    int shards = s.integer("shards", 1);
+    int dupeFactor = s.integer("dupe-factor", 1);
+    int rowGroupMb = s.integer("row-group-mb", 1);
     long seed = s.seed();
     boolean staticMasking = s.bool("static-masking");
-    MaskedLm.Params masking = new MaskedLm.Params(s.number("masked-lm-prob"), s.integer("max-predictions-per-seq"));
+    MaskedLm.Params masking = new MaskedLm.Params(s.number("masked-lm-prob", 0, 1), s.integer("max-predictions-per-seq", 1));
+    Path docsPath = new Path(input, "docs");
+    if (!docsPath.getFileSystem(jsc.hadoopConfiguration()).exists(docsPath)) {
+      throw new HunminException("no docs/ in " + input + ": nsp reads the documents a clean output writes there");
+    }
     int cls = tokenizer.id("[CLS]");
     int sep = tokenizer.id("[SEP]");
     int mask = tokenizer.id("[MASK]");
-    if (cls < 0 || sep < 0 || (staticMasking && mask < 0)) throw new HunminException("the vocabulary lacks [CLS], [SEP] or [MASK]");
+    if (cls < 0 || sep < 0 || (staticMasking && mask < 0)) throw new HunminException("the vocabulary in " + s.requiredString("vocab") + " lacks [CLS], [SEP] or [MASK]");
     int vocabSize = tokenizer.vocabSize();
 
-    try (StageOutput out = StageOutput.begin(jsc.hadoopConfiguration(), s.requiredString("output"), s.bool("overwrite"))) {
+    try (StageOutput out = StageOutput.begin(jsc.hadoopConfiguration(), s)) {
       Broadcast<WordPieceTokenizer> tok = jsc.broadcast(tokenizer);
       // documents as token lists, numbered in doc_id order (content hashes: the same numbering on every run);
       // tokenized after the sort, once: sortByKey's sampling pass and zipWithIndex's counting pass each compute
       // what they follow, and the sorted token lists are cached for the numbering
-      JavaPairRDD<String, List<int[]>> sorted = spark.read().parquet(input + "/docs").select("doc_id", "sentences").javaRDD()
+      JavaPairRDD<String, List<int[]>> sorted = spark.read().parquet(docsPath.toString()).select("doc_id", "sentences").javaRDD()
           .mapToPair(row -> new Tuple2<>(row.getString(0), new ArrayList<>(row.<String>getList(1))))
           .sortByKey()
           .mapValues(sentences -> tokenizeDocument(tok.value(), sentences))
@@ -140,7 +146,7 @@ final class NspJob {
           .mapToPair(r -> new Tuple2<>(r._2(), r._1()._2()));
       JavaRDD<Row> sharded = ranked.repartitionAndSortWithinPartitions(new ShardPartitioner(shards, examples)).values()
           .map(o -> o.row(staticMasking));
-      spark.sparkContext().hadoopConfiguration().setLong("parquet.block.size", s.integer("row-group-mb") * 1024L * 1024L);
+      spark.sparkContext().hadoopConfiguration().setLong("parquet.block.size", rowGroupMb * 1024L * 1024L);
       spark.createDataFrame(sharded, staticMasking ? STATIC_MASKING_SCHEMA : SCHEMA).write().parquet(out.path("shards"));
       out.renameParquetParts(jsc, "shards");
 
@@ -219,7 +225,7 @@ final class NspJob {
     r.put("examples", examples);
     r.put("documents", numDocs);
     r.put("documents_used", usedDocs);
-    r.put("labels", Map.of("is_next", examples - random, "random_next", random));
+    r.put("labels", StageOutput.ordered("is_next", examples - random, "random_next", random));
     r.put("random_next_share", examples == 0 ? 0 : (double) random / examples);
     // one-sentence chunks take a random next without a coin toss (the seeds' rule); the rest follow nsp-prob
     r.put("forced_random_next", forced);

@@ -1,6 +1,7 @@
 package dev.hunmin.jobs;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -21,6 +22,13 @@ final class PipelineJob {
     boolean overwrite = s.bool("overwrite");
     Map<String, Object> stages = new LinkedHashMap<>();
     Configuration conf = spark.sparkContext().hadoopConfiguration();
+    // what the stages will read and the pipeline's own settings are checked before the work directory is touched
+    List<String> files = s.list("input").stream().filter(i -> !i.equals("sample")).toList();
+    if (!files.isEmpty()) RawInputs.expand(conf, files, s.string("format"));
+    String givenVocab = s.string("vocab").isBlank() ? null : StageOutput.requireComplete(conf, s.string("vocab"), "vocab").toString();
+    int steps = s.integer("pretrain-steps", 1);
+    int batchSize = s.integer("pretrain-batch-size", 1);
+    double learningRate = s.positive("pretrain-learning-rate", 1e3);
     Path marker = new Path(work, StageOutput.SUCCESS);
     // the work directory is marked done only when every stage is; a run that fails leaves it unmarked
     marker.getFileSystem(conf).delete(marker, false);
@@ -33,8 +41,8 @@ final class PipelineJob {
 
     // a vocabulary given (one learned elsewhere, shared by several runs) is used as it is
     Map<String, Object> vocab = stage(clean.get("output"), work, "vocab", overwrite);
-    if (s.string("vocab").isBlank()) stages.put("vocab", stage(spark, s.forStage("vocab", vocab), VocabJob::run));
-    else vocab.put("output", StageOutput.requireComplete(conf, s.string("vocab"), "vocab").toString());
+    if (givenVocab == null) stages.put("vocab", stage(spark, s.forStage("vocab", vocab), VocabJob::run));
+    else vocab.put("output", givenVocab);
 
     Map<String, Object> nsp = stage(clean.get("output"), work, "nsp", overwrite);
     nsp.put("vocab", vocab.get("output"));
@@ -42,12 +50,12 @@ final class PipelineJob {
 
     Map<String, Object> pretrain = stage(nsp.get("output"), work, "pretrain", overwrite);
     pretrain.put("vocab", vocab.get("output"));
-    pretrain.put("max-steps", s.integer("pretrain-steps"));
-    pretrain.put("batch-size", s.integer("pretrain-batch-size"));
-    pretrain.put("learning-rate", s.number("pretrain-learning-rate"));
-    pretrain.put("warmup-steps", s.integer("pretrain-steps") / 10);
-    pretrain.put("eval-every", Math.max(1, s.integer("pretrain-steps") / 5));
-    pretrain.put("save-every", s.integer("pretrain-steps"));
+    pretrain.put("max-steps", steps);
+    pretrain.put("batch-size", batchSize);
+    pretrain.put("learning-rate", learningRate);
+    pretrain.put("warmup-steps", steps / 10);
+    pretrain.put("eval-every", Math.max(1, steps / 5));
+    pretrain.put("save-every", steps);
     stages.put("pretrain", stage(spark, s.forStage("pretrain", pretrain), PretrainJob::run));
 
     Map<String, Object> fill = new LinkedHashMap<>();

@@ -48,18 +48,22 @@ final class PredictJob {
     long started = System.nanoTime();
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     Path model = new Path(s.requiredString("model"));
-    if (!model.getFileSystem(conf).exists(new Path(model, "model.safetensors"))) {
-      throw new HunminException("no model.safetensors in " + model + " (a finetune output's model/ directory)");
-    }
+    JsonNode config = classifierConfig(conf, model);
     String textA = s.string("text-column");
     String textB = s.string("text-b-column");
+    if (config.path("hunmin_text_pair").asBoolean(false) && textB.isBlank()) {
+      throw new HunminException(model + " was fine-tuned on sentence pairs (" + config.path("hunmin_task").asText() + "): name the second text with --text-b-column");
+    }
     Dataset<Row> input = read(spark, s.requiredString("input"), textA);
     for (String c : textB.isBlank() ? List.of(textA) : List.of(textA, textB)) {
       if (!List.of(input.columns()).contains(c)) throw new HunminException("input has no column " + c + " (columns: " + List.of(input.columns()) + ")");
+      if (!input.schema().apply(c).dataType().equals(DataTypes.StringType)) {
+        throw new HunminException("input column " + c + " is " + input.schema().apply(c).dataType().simpleString() + ", not string");
+      }
     }
     StructType schema = input.schema().add("label", DataTypes.StringType).add("score", DataTypes.FloatType);
-    Score score = new Score(model.toString(), ShippedConf.of(conf), textA, textB, s.integer("batch-size"), s.integer("max-length"));
-    try (StageOutput out = StageOutput.begin(conf, s.requiredString("output"), s.bool("overwrite"))) {
+    Score score = new Score(model.toString(), ShippedConf.of(conf), textA, textB, s.integer("batch-size", 1), s.integer("max-length", 3));
+    try (StageOutput out = StageOutput.begin(conf, s)) {
       Dataset<Row> scored = input.mapPartitions(score, Encoders.row(schema));
       scored.write().parquet(out.path("predictions"));
       out.renameParquetParts(JavaSparkContext.fromSparkContext(spark.sparkContext()), "predictions");
@@ -76,10 +80,27 @@ final class PredictJob {
     }
   }
 
+  /** On the driver, before any executor loads it: a finetune output's model/ (BertForSequenceClassification). */
+  private static JsonNode classifierConfig(Configuration conf, Path model) throws IOException {
+    FileSystem fs = model.getFileSystem(conf);
+    if (!fs.exists(model)) throw new HunminException("model not found: " + model);
+    Path config = new Path(model, "config.json");
+    JsonNode c = fs.exists(config) ? JSON.readTree(ModelFiles.readText(fs, config)) : null;
+    if (!fs.exists(new Path(model, "model.safetensors")) || c == null || !c.path("id2label").has("0")) {
+      throw new HunminException(model + " is no fine-tuned classifier (predict takes a finetune output's model/ directory)");
+    }
+    return c;
+  }
+
   /** Text files (.txt, .txt.gz) as one column named like the text column; anything else is read as Parquet. */
   private static Dataset<Row> read(SparkSession spark, String input, String textColumn) {
     boolean text = input.endsWith(".txt") || input.endsWith(".txt.gz");
-    return text ? spark.read().text(input).withColumnRenamed("value", textColumn) : spark.read().parquet(input);
+    try {
+      return text ? spark.read().text(input).withColumnRenamed("value", textColumn) : spark.read().parquet(input);
+    } catch (Exception e) { // AnalysisException (undeclared by Scala): no such path, no Parquet there
+      String m = String.valueOf(e.getMessage());
+      throw new HunminException("cannot read the input " + input + ": " + m.lines().findFirst().orElse(m));
+    }
   }
 
   /** One partition's rows, scored in batches by this executor's predictor. */
@@ -111,7 +132,7 @@ final class PredictJob {
         JsonNode config = JSON.readTree(ModelFiles.readText(fs, new Path(path, "config.json")));
         List<String> labels = new ArrayList<>();
         for (int i = 0; config.path("id2label").has(Integer.toString(i)); i++) labels.add(config.path("id2label").path(Integer.toString(i)).asText());
-        WordPieceTokenizer tokenizer = Tokenizers.load(conf, dir);
+        WordPieceTokenizer tokenizer = Tokenizers.ofModel(conf, dir);
         NDManager manager = NDManager.newBaseManager(Device.cpu()); // lives as long as the executor
         try (InputStream in = fs.open(new Path(path, "model.safetensors"))) {
           Map<String, SafeTensors.Tensor> tensors = SafeTensors.read(in);
@@ -122,24 +143,31 @@ final class PredictJob {
       }
     }
 
+    /** Each row with its label and score; a row without text (null or blank) keeps both null. */
     synchronized List<Row> score(List<Row> rows, String textA, String textB, int maxLength) {
       List<Finetuner.Example> examples = new ArrayList<>(rows.size());
-      for (Row r : rows) {
-        String a = r.getAs(textA);
-        String b = textB.isBlank() ? null : r.getAs(textB);
-        examples.add(Finetuner.encode(tokenizer, a == null ? "" : a, b, 0, maxLength));
+      List<Integer> scored = new ArrayList<>(rows.size());
+      for (int i = 0; i < rows.size(); i++) {
+        String a = rows.get(i).getAs(textA);
+        String b = textB.isBlank() ? null : rows.get(i).getAs(textB);
+        if (a == null || a.isBlank() || (!textB.isBlank() && (b == null || b.isBlank()))) continue;
+        examples.add(Finetuner.encode(tokenizer, a, b, 0, maxLength));
+        scored.add(i);
       }
-      float[][] scores = model.scores(examples, rows.size());
+      float[][] scores = examples.isEmpty() ? new float[0][] : model.scores(examples, examples.size());
+      float[][] byRow = new float[rows.size()][];
+      for (int k = 0; k < scored.size(); k++) byRow[scored.get(k)] = scores[k];
       List<Row> out = new ArrayList<>(rows.size());
       for (int i = 0; i < rows.size(); i++) {
-        float[] p = scores[i];
-        int best = 0;
-        for (int k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
-        String label = p.length == 1 ? "score" : best < labels.size() ? labels.get(best) : Integer.toString(best);
+        float[] p = byRow[i];
         Object[] values = new Object[rows.get(i).size() + 2];
         for (int c = 0; c < rows.get(i).size(); c++) values[c] = rows.get(i).get(c);
-        values[values.length - 2] = label;
-        values[values.length - 1] = p[best];
+        if (p != null) {
+          int best = 0;
+          for (int k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
+          values[values.length - 2] = p.length == 1 ? "score" : best < labels.size() ? labels.get(best) : Integer.toString(best);
+          values[values.length - 1] = p[best];
+        }
         out.add(RowFactory.create(values));
       }
       return out;

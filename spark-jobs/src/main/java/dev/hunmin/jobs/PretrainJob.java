@@ -42,7 +42,8 @@ final class PretrainJob {
     Path vocabDir = new Path(s.requiredString("vocab"));
     WordPieceTokenizer tokenizer = Tokenizers.load(conf, vocabDir.toString());
     Map<String, String> tokenizerFiles = ModelFiles.tokenizerFiles(conf, vocabDir);
-    Path output = prepareOutput(conf, s);
+    PretrainReplica.trainerSettings(s);
+    s.integer("allreduce-timeout-seconds", 1);
 
     List<String> train = new ArrayList<>(files);
     String validation = files.size() >= 2 && s.bool("hold-out-last-shard") ? train.remove(train.size() - 1) : null;
@@ -53,8 +54,11 @@ final class PretrainJob {
           + s.requiredString("input") + " has " + train.size() + (validation == null ? "" : " besides the validation shard"));
     }
     device(s.string("device"));
-    BertConfig config = modelConfig(conf, s, output, tokenizer.vocabSize());
+    // everything is checked before the output is touched: a bad run leaves an old output as it was
+    Path output = outputPath(conf, s);
+    BertConfig config = modelConfig(conf, s, resumes(conf, s, output) ? output : null, tokenizer.vocabSize());
     long rows = Shards.validate(spark, files, tokenizer.vocabSize(), config.maxPositionEmbeddings());
+    prepareOutput(conf, s, output);
     int[] vocab = IntStream.concat(IntStream.of(tokenizer.id("[PAD]"), tokenizer.id("[MASK]"), tokenizer.vocabSize()),
         WordPieceTokenizer.SPECIAL_TOKENS.stream().mapToInt(tokenizer::id).filter(i -> i >= 0)).toArray();
     PretrainReplica.Plan plan = new PretrainReplica.Plan(s, output.toString(), train, validation, config, tokenizerFiles, vocab,
@@ -78,8 +82,8 @@ final class PretrainJob {
   }
 
   /** The model's configuration: the checkpoint's when resuming, --init's, or the named size; its vocabulary must be the tokenizer's. */
-  private static BertConfig modelConfig(Configuration conf, Settings s, Path output, int vocabSize) throws IOException {
-    Path checkpoint = ModelFiles.latestCheckpoint(conf, output);
+  private static BertConfig modelConfig(Configuration conf, Settings s, Path resumed, int vocabSize) throws IOException {
+    Path checkpoint = resumed == null ? null : ModelFiles.latestCheckpoint(conf, resumed);
     Path from = checkpoint != null ? checkpoint : s.string("init").isBlank() ? null : new Path(s.string("init"));
     BertConfig config = from == null ? BertConfig.named(s.string("size"), vocabSize, s.integer("max-position-embeddings"))
         : ModelFiles.readConfig(conf, from);
@@ -89,20 +93,42 @@ final class PretrainJob {
     return config;
   }
 
-  /** An existing complete output is refused unless --overwrite; an incomplete one is resumed (--resume) or replaced. */
-  private static Path prepareOutput(Configuration conf, Settings s) throws IOException {
+  private static Path outputPath(Configuration conf, Settings s) throws IOException {
     Path output = new Path(s.requiredString("output"));
     FileSystem fs = output.getFileSystem(conf);
     output = fs.makeQualified(output);
+    for (String read : Completion.upstreamPaths(s)) {
+      Path in = fs.makeQualified(new Path(read));
+      if (StageOutput.isWithin(in, output)) throw new HunminException("output " + output + " would replace the input " + read + ": choose another --output");
+    }
+    if (fs.exists(new Path(output, StageOutput.SUCCESS)) && !s.bool("overwrite")) {
+      throw new HunminException("output exists: " + output + " (pass --overwrite to replace it)");
+    }
+    boolean pretrainOutput = fs.exists(new Path(output, "checkpoints")) || fs.exists(new Path(output, "metrics.jsonl"));
+    if (fs.exists(output) && !s.bool("overwrite") && !pretrainOutput && fs.listStatus(output).length > 0) {
+      throw new HunminException("output exists and is no Hunmin output: " + output + " (pass --overwrite to replace it)");
+    }
+    return output;
+  }
+
+  /** Whether the run continues the incomplete output's checkpoints (--resume), rather than replacing it. */
+  private static boolean resumes(Configuration conf, Settings s, Path output) throws IOException {
+    return s.bool("resume") && !output.getFileSystem(conf).exists(new Path(output, StageOutput.SUCCESS));
+  }
+
+  /**
+   * A complete output is replaced (--overwrite, checked in {@link #outputPath}); an incomplete one is resumed
+   * (--resume) or replaced. Training writes its checkpoints in place, so that --resume finds them.
+   */
+  private static void prepareOutput(Configuration conf, Settings s, Path output) throws IOException {
+    FileSystem fs = output.getFileSystem(conf);
     if (fs.exists(new Path(output, StageOutput.SUCCESS))) {
-      if (!s.bool("overwrite")) throw new HunminException("output exists: " + output + " (pass --overwrite to replace it)");
       fs.delete(output, true);
     } else if (fs.exists(output) && !s.bool("resume")) {
       LOG.info("replacing the incomplete output {} (pass --resume to continue it)", output);
       fs.delete(output, true);
     }
     fs.mkdirs(output);
-    return output;
   }
 
   static Device device(String name) {

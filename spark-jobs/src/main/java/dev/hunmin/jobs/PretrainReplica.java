@@ -54,17 +54,30 @@ final class PretrainReplica {
 
   private PretrainReplica() {}
 
+  /** The training settings, each in its range; the driver calls this before it touches the output. */
+  static Pretrainer.Settings trainerSettings(Settings s) {
+    long maxSteps = s.integer("max-steps", 1);
+    s.integer("stop-at-step", 0);
+    for (String every : List.of("log-every", "eval-every", "save-every", "save-total-limit")) s.integer(every, 1);
+    s.integer("eval-examples", 0);
+    String precision = s.string("precision");
+    if (!List.of("fp32", "fp16").contains(precision.trim().toLowerCase(java.util.Locale.ROOT))) {
+      throw new HunminException("--precision must be fp32 or fp16, not '" + precision + "'");
+    }
+    return new Pretrainer.Settings(s.integer("batch-size", 1), s.integer("gradient-accumulation", 1), maxSteps,
+        new Schedule(s.positive("learning-rate", 1e3), s.integer("warmup-steps", 0), maxSteps),
+        s.number("weight-decay", 0, 1e3), s.positive("adam-epsilon", 1), s.number("max-grad-norm", 0, 1e9),
+        s.positive("mlm-probability", 1), s.seed(), s.integer("log-every"), Pretrainer.Precision.of(precision));
+  }
+
   static Outcome run(Plan plan, Collective collective, Device device) {
     Settings s = plan.settings();
     Configuration conf = plan.hadoopConfiguration();
     Path output = new Path(plan.output());
     boolean lead = collective.rank() == 0;
-    long maxSteps = s.integer("max-steps");
+    Pretrainer.Settings settings = trainerSettings(s);
+    long maxSteps = settings.maxSteps();
     long stopAt = s.integer("stop-at-step") > 0 ? s.integer("stop-at-step") : maxSteps;
-    Pretrainer.Settings settings = new Pretrainer.Settings(s.integer("batch-size"), s.integer("gradient-accumulation"),
-        maxSteps, new Schedule(s.number("learning-rate"), s.integer("warmup-steps"), maxSteps), s.number("weight-decay"),
-        s.number("adam-epsilon"), s.number("max-grad-norm"), s.number("mlm-probability"), s.seed(), s.integer("log-every"),
-        Pretrainer.Precision.of(s.string("precision")));
     int[] v = plan.vocab();
     Batch.Vocab vocab = new Batch.Vocab(v[0], v[1], v[2], java.util.Arrays.copyOfRange(v, 3, v.length));
     LOG.info("replica {} of {} on {} (process {})", collective.rank(), collective.size(), device, ProcessHandle.current().pid());

@@ -34,10 +34,11 @@ import org.apache.spark.sql.types.StructField;
 final class Shards {
   private Shards() {}
 
-  private static final Map<String, DataType> REQUIRED = Map.of(
+  /** The contract's columns, checked in this order (so the first error is the same on every run). */
+  private static final Map<String, DataType> REQUIRED = new java.util.LinkedHashMap<>(Map.of(
       "input_ids", DataTypes.createArrayType(DataTypes.IntegerType),
       "token_type_ids", DataTypes.createArrayType(DataTypes.ByteType),
-      "next_sentence_label", DataTypes.IntegerType);
+      "next_sentence_label", DataTypes.IntegerType));
 
   /** The Parquet files of a shard directory (or its shards/ subdirectory), sorted by name. */
   static List<String> files(SparkSession spark, String dir) {
@@ -73,11 +74,19 @@ final class Shards {
               + ", the contract says " + c.getValue().simpleString());
         }
       }
-      Dataset<Row> bad = df.select(col("_metadata.row_index").as("row"), col("input_ids"), col("token_type_ids"))
-          .where(expr("size(input_ids) = 0 OR size(input_ids) > " + maxLength + " OR size(token_type_ids) != size(input_ids)"
-              + " OR array_max(input_ids) >= " + vocabSize + " OR array_min(input_ids) < 0"))
+      Dataset<Row> bad = df.select(col("_metadata.row_index").as("row"), col("input_ids"), col("token_type_ids"), col("next_sentence_label"))
+          .where(expr("input_ids IS NULL OR token_type_ids IS NULL OR next_sentence_label IS NULL"
+              + " OR next_sentence_label NOT IN (0, 1) OR size(input_ids) = 0 OR size(input_ids) > " + maxLength
+              + " OR size(token_type_ids) != size(input_ids) OR array_max(input_ids) >= " + vocabSize + " OR array_min(input_ids) < 0"))
           .limit(1);
       for (Row r : bad.collectAsList()) {
+        for (int c = 1; c <= 3; c++) {
+          if (r.isNullAt(c)) throw new HunminException("shard " + file + " row " + r.getLong(0) + ": " + r.schema().fieldNames()[c] + " is null");
+        }
+        if (r.getInt(3) != 0 && r.getInt(3) != 1) {
+          throw new HunminException("shard " + file + " row " + r.getLong(0) + ": next_sentence_label " + r.getInt(3)
+              + " (the contract: 0 IsNext, 1 random next)");
+        }
         List<Integer> ids = r.getList(1);
         int max = ids.stream().mapToInt(Integer::intValue).max().orElse(0);
         String why = ids.isEmpty() ? "no tokens" : ids.size() > maxLength ? ids.size() + " tokens > the model's " + maxLength

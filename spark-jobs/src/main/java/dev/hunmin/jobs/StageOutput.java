@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -41,24 +40,62 @@ final class StageOutput implements AutoCloseable {
     this.staging = staging;
   }
 
-  /** Refuses an existing complete output unless {@code overwrite}; an incomplete one (no _SUCCESS) is replaced. */
-  static StageOutput begin(Configuration conf, String dir, boolean overwrite) {
+  /**
+   * {@link #begin(Configuration, String, boolean, List, String)} for a command's --output, --overwrite and inputs.
+   * The staging directory is named by the configuration's fingerprint, not at random, so that a rerun writes the
+   * same paths into what it makes (the audit's stages record theirs); two runs into one output at once are not
+   * supported.
+   */
+  static StageOutput begin(Configuration conf, Settings s) {
+    return begin(conf, s.requiredString("output"), s.bool("overwrite"), Completion.upstreamPaths(s),
+        Completion.fingerprint(s, conf).substring(0, 12));
+  }
+
+  /**
+   * Refuses an existing complete output unless {@code overwrite}, and an output that holds one of the paths the
+   * command reads. An incomplete output (no _SUCCESS) is replaced when it is empty or a Hunmin output (its
+   * _REPORT.json written, the rename into place interrupted); any other directory only with {@code overwrite}.
+   */
+  private static StageOutput begin(Configuration conf, String dir, boolean overwrite, List<String> reads, String stagingTag) {
     Path output = new Path(dir);
     try {
       FileSystem fs = output.getFileSystem(conf);
       output = fs.makeQualified(output);
+      for (String read : reads) {
+        Path in = withoutGlob(new Path(read));
+        FileSystem inFs = in.getFileSystem(conf);
+        if (inFs.getUri().equals(fs.getUri()) && isWithin(inFs.makeQualified(in), output)) {
+          throw new HunminException("output " + output + " would replace the input " + read + ": choose another --output");
+        }
+      }
       if (fs.exists(output)) {
+        if (!fs.getFileStatus(output).isDirectory()) throw new HunminException("output is a file, not a directory: " + output);
         if (fs.exists(new Path(output, SUCCESS)) && !overwrite) {
           throw new HunminException("output exists: " + output + " (pass --overwrite to replace it)");
         }
-        if (!fs.getFileStatus(output).isDirectory()) throw new HunminException("output is a file, not a directory: " + output);
+        if (!overwrite && fs.listStatus(output).length > 0 && !fs.exists(new Path(output, REPORT))) {
+          throw new HunminException("output exists and is no Hunmin output: " + output + " (pass --overwrite to replace it)");
+        }
       }
-      Path staging = new Path(output.getParent(), "." + output.getName() + ".tmp-" + UUID.randomUUID());
+      Path staging = new Path(output.getParent(), "." + output.getName() + ".tmp-" + stagingTag);
+      if (fs.exists(staging)) fs.delete(staging, true); // left by a run that died before it could remove it
       fs.mkdirs(staging);
       return new StageOutput(fs, output, staging);
     } catch (IOException e) {
       throw new HunminException("cannot prepare output " + output + ": " + e.getMessage(), HunminException.EXTERNAL, e);
     }
+  }
+
+  /** The part of a path before its first glob character (a directory that holds every match). */
+  private static Path withoutGlob(Path p) {
+    while (p.getParent() != null && p.toString().matches(".*[*?\\[{].*")) p = p.getParent();
+    return p;
+  }
+
+  /** Whether {@code p} is {@code dir} or lies below it. */
+  static boolean isWithin(Path p, Path dir) {
+    for (Path q = p; q != null; q = q.getParent()) if (q.equals(dir)) return true;
+    return false;
   }
 
   /** The staging directory itself, for files at the top of the output. */
@@ -127,19 +164,34 @@ final class StageOutput implements AutoCloseable {
     }
   }
 
-  /** A stage's input from an earlier stage: it must be complete. */
+  /**
+   * A stage's input from an earlier stage: it must be complete, and made by {@code producedBy} where its marker
+   * names the command (another producer's marker is foreign and trusted).
+   */
   static Path requireComplete(Configuration conf, String dir, String producedBy) {
     Path path = new Path(dir);
     try {
       FileSystem fs = path.getFileSystem(conf);
-      if (!fs.exists(path)) throw new HunminException("input not found: " + dir + " (run " + producedBy + " first)");
-      if (!fs.exists(new Path(path, SUCCESS))) {
-        throw new HunminException("input is incomplete: " + dir + " has no _SUCCESS (its " + producedBy + " run did not finish)");
+      if (!fs.exists(path)) throw new HunminException("input not found: " + dir + " (run hunmin " + producedBy + " first)");
+      Path marker = new Path(path, SUCCESS);
+      if (!fs.exists(marker)) {
+        throw new HunminException("input is incomplete: " + dir + " has no _SUCCESS (its hunmin " + producedBy + " run did not finish)");
+      }
+      String producer = Completion.producer(conf, marker);
+      if (producer != null && !producer.equals(producedBy)) {
+        throw new HunminException(dir + " is a hunmin " + producer + " output, not a hunmin " + producedBy + " output");
       }
       return fs.makeQualified(path);
     } catch (IOException e) {
       throw new HunminException("cannot read " + dir + ": " + e.getMessage(), HunminException.EXTERNAL, e);
     }
+  }
+
+  /** A report entry's keys in the order given (Map.of's order changes from one JVM to the next). */
+  static Map<String, Object> ordered(Object... keysAndValues) {
+    Map<String, Object> out = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) out.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    return out;
   }
 
   static List<String> names(FileStatus[] statuses) {

@@ -7,9 +7,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStreamWriter;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -30,34 +34,43 @@ final class TokenizeJob {
     Path output = new Path(s.requiredString("output"));
     FileSystem inFs = input.getFileSystem(conf);
     if (!inFs.exists(input)) throw new HunminException("input not found: " + input);
+    if (inFs.getFileStatus(input).isDirectory()) throw new HunminException("input is a directory, not a text file: " + input);
     FileSystem outFs = output.getFileSystem(conf);
-    if (outFs.exists(output) && !s.bool("overwrite")) throw new HunminException("output exists: " + output + " (pass --overwrite to replace it)");
-    Path staging = new Path(output.getParent(), "." + output.getName() + ".tmp");
+    if (outFs.exists(output)) {
+      if (outFs.getFileStatus(output).isDirectory()) throw new HunminException("output is a directory, not a file: " + output);
+      if (!s.bool("overwrite")) throw new HunminException("output exists: " + output + " (pass --overwrite to replace it)");
+    }
+    Path staging = new Path(output.getParent(), "." + output.getName() + ".tmp-" + UUID.randomUUID());
     long lines = 0;
     long tokens = 0;
     long started = System.nanoTime();
-    try (InputStream in = inFs.open(input);
-         BufferedWriter w = new BufferedWriter(new OutputStreamWriter(outFs.create(staging, true), StandardCharsets.UTF_8))) {
-      ByteArrayOutputStream line = new ByteArrayOutputStream();
-      byte[] buf = new byte[1 << 16];
-      for (int n; (n = in.read(buf)) > 0; ) {
-        int from = 0;
-        for (int i = 0; i < n; i++) {
-          if (buf[i] != '\n') continue;
-          line.write(buf, from, i - from);
-          tokens += writeIds(w, tokenizer, line);
-          lines++;
-          from = i + 1;
+    try {
+      try (InputStream in = inFs.open(input);
+           BufferedWriter w = new BufferedWriter(new OutputStreamWriter(outFs.create(staging, false), StandardCharsets.UTF_8))) {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        byte[] buf = new byte[1 << 16];
+        for (int n; (n = in.read(buf)) > 0; ) {
+          int from = 0;
+          for (int i = 0; i < n; i++) {
+            if (buf[i] == 0) throw new HunminException("binary data in " + input + " at line " + (lines + 1) + ": not a text file");
+            if (buf[i] != '\n') continue;
+            line.write(buf, from, i - from);
+            tokens += writeIds(w, tokenizer, decode(line, input, lines + 1));
+            lines++;
+            from = i + 1;
+          }
+          line.write(buf, from, n - from);
         }
-        line.write(buf, from, n - from);
+        if (line.size() > 0) {
+          tokens += writeIds(w, tokenizer, decode(line, input, lines + 1));
+          lines++;
+        }
       }
-      if (line.size() > 0) {
-        tokens += writeIds(w, tokenizer, line);
-        lines++;
-      }
+      if (outFs.exists(output)) outFs.delete(output, false);
+      if (!outFs.rename(staging, output)) throw new HunminException("cannot write " + output, HunminException.EXTERNAL, null);
+    } finally {
+      if (outFs.exists(staging)) outFs.delete(staging, false);
     }
-    if (outFs.exists(output)) outFs.delete(output, false);
-    if (!outFs.rename(staging, output)) throw new HunminException("cannot write " + output, HunminException.EXTERNAL, null);
     double seconds = (System.nanoTime() - started) / 1e9;
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("lines", lines);
@@ -66,9 +79,22 @@ final class TokenizeJob {
     return report;
   }
 
-  private static int writeIds(BufferedWriter w, WordPieceTokenizer tokenizer, ByteArrayOutputStream line) throws IOException {
-    int[] ids = tokenizer.encode(line.toString(StandardCharsets.UTF_8));
-    line.reset();
+  /** A line's bytes as strict UTF-8 (clean refuses the same bytes); the buffer is reset for the next line. */
+  private static String decode(ByteArrayOutputStream line, Path input, long lineNumber) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(line.toByteArray())).toString();
+    } catch (CharacterCodingException e) {
+      throw new HunminException("invalid UTF-8 in " + input + " at line " + lineNumber + ": tokenize reads UTF-8 text");
+    } finally {
+      line.reset();
+    }
+  }
+
+  private static int writeIds(BufferedWriter w, WordPieceTokenizer tokenizer, String line) throws IOException {
+    int[] ids = tokenizer.encode(line);
     for (int i = 0; i < ids.length; i++) {
       if (i > 0) w.write(' ');
       w.write(Integer.toString(ids[i]));

@@ -25,9 +25,22 @@ final class Tokenizers {
         throw new HunminException("vocabulary is incomplete: " + dir + " has no _SUCCESS (its vocab run did not finish)");
       }
       return WordPieceTokenizer.load(name -> read(fs, new Path(path, name)));
-    } catch (IOException e) {
-      throw new HunminException("cannot load the tokenizer in " + dir + ": " + e.getMessage());
+    } catch (IOException | IllegalArgumentException e) {
+      // a malformed file (Jackson's messages run over several lines), or a vocabulary without [UNK]
+      String m = String.valueOf(e.getMessage());
+      throw new HunminException("cannot load the tokenizer in " + dir + ": " + m.lines().findFirst().orElse(m));
     }
+  }
+
+  /** The tokenizer a model directory carries (pretrain's final/, a fine-tuned model, a Hugging Face BERT). */
+  static WordPieceTokenizer ofModel(Configuration conf, String dir) {
+    Path path = new Path(dir);
+    try {
+      if (!path.getFileSystem(conf).exists(path)) throw new HunminException("model not found: " + dir);
+    } catch (IOException e) {
+      throw new HunminException("cannot read " + dir + ": " + e.getMessage(), HunminException.EXTERNAL, e);
+    }
+    return load(conf, dir);
   }
 
   private static String read(FileSystem fs, Path file) {

@@ -46,17 +46,16 @@ final class VocabJob {
   static Map<String, Object> run(SparkSession spark, Settings s) throws Exception {
     long started = System.nanoTime();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    String input = StageOutput.requireComplete(jsc.hadoopConfiguration(), s.requiredString("input"), "hunmin clean").toString();
-    WordPieceLearner.Params p = new WordPieceLearner.Params(s.integer("vocab-size"), s.integer("min-frequency"),
-        s.integer("limit-alphabet"), s.integer("max-token-length"), s.integer("iterations"),
-        s.integer("refinements"), s.number("count-exponent"), s.integer("seed-min-count"));
-    if (p.vocabSize() <= WordPieceTokenizer.SPECIAL_TOKENS.size()) throw new HunminException("--vocab-size must be above " + WordPieceTokenizer.SPECIAL_TOKENS.size());
+    String input = StageOutput.requireComplete(jsc.hadoopConfiguration(), s.requiredString("input"), "clean").toString();
+    WordPieceLearner.Params p = new WordPieceLearner.Params(s.integer("vocab-size", WordPieceTokenizer.SPECIAL_TOKENS.size() + 1),
+        s.integer("min-frequency", 1), s.integer("limit-alphabet", 0), s.integer("max-token-length", 1),
+        s.integer("iterations", 1), s.integer("refinements", 0), s.number("count-exponent"), s.integer("seed-min-count", 1));
     if (!(p.countExponent() > 0 && p.countExponent() <= 1)) throw new HunminException("--count-exponent must be in (0, 1], not " + p.countExponent());
     BertNormalizer normalizer = new BertNormalizer(true, true, s.bool("strip-accents"), s.bool("lowercase"));
     WordPieceTokenizer.PreTokenization pre = preTokenization(s.string("pretokenizer"));
     MorphemeSplitter morphemes = pre == WordPieceTokenizer.PreTokenization.MORPHEME ? new MorphemeSplitter() : null;
 
-    try (StageOutput out = StageOutput.begin(jsc.hadoopConfiguration(), s.requiredString("output"), s.bool("overwrite"))) {
+    try (StageOutput out = StageOutput.begin(jsc.hadoopConfiguration(), s)) {
       int parts = jsc.defaultParallelism();
       // clean's text/ holds the sentences of docs/ one a line (blank lines between documents, which have no words):
       // plain lines read in a third of the time Parquet rows of sentence arrays take to convert
@@ -79,6 +78,10 @@ final class VocabJob {
 
       List<String> alphabet = WordPieceLearner.alphabet(summary.chars(), p.limitAlphabet());
       List<String> fixed = WordPieceLearner.fixedTokens(alphabet, summary.continuing());
+      if (fixed.size() > p.vocabSize()) {
+        throw new HunminException("--vocab-size " + p.vocabSize() + " is below the " + fixed.size() + " tokens the alphabet of "
+            + input + " needs (special tokens, " + alphabet.size() + " characters and their ## forms): raise it or lower --limit-alphabet");
+      }
       Set<String> fixedSet = Set.copyOf(fixed);
       Broadcast<Set<String>> alphabetB = jsc.broadcast(Set.copyOf(alphabet));
       JavaRDD<WordTable> learnable = words.map(t -> t.learnable(alphabetB.value())).persist(StorageLevel.MEMORY_AND_DISK());
@@ -103,7 +106,7 @@ final class VocabJob {
         long ms = (System.nanoTime() - roundStarted) / 1_000_000;
         LOG.info("round {}: {} distinct candidates, {} from count {} to the driver, {} tokens, {} ms", round + 1, distinct,
             kept.size(), floor, vocab.size(), ms);
-        rounds.add(Map.of("distinct_candidates", distinct, "candidates", kept.size(), "floor", floor, "tokens", vocab.size(), "ms", ms));
+        rounds.add(StageOutput.ordered("distinct_candidates", distinct, "candidates", kept.size(), "floor", floor, "tokens", vocab.size(), "ms", ms));
       }
       List<Map<String, Object>> refinements = new ArrayList<>();
       for (int round = 0; round < p.refinements(); round++) {
@@ -128,7 +131,7 @@ final class VocabJob {
         long swapped = vocab.stream().filter(t -> !before.contains(t)).count();
         long ms = (System.nanoTime() - roundStarted) / 1_000_000;
         LOG.info("refinement {}: {} tokens swapped (at most {}), {} ms", round + 1, swapped, maxSwaps, ms);
-        refinements.add(Map.of("swapped", swapped, "at_most", maxSwaps, "ms", ms));
+        refinements.add(StageOutput.ordered("swapped", swapped, "at_most", maxSwaps, "ms", ms));
       }
       learnable.unpersist();
 

@@ -151,6 +151,70 @@ class BadInputTest {
   }
 
   @Test
+  void inputWithNoRecordsIsAnError() throws IOException {
+    Path in = Files.writeString(tmp.resolve("reviews.tsv"), "id\ttext\n", StandardCharsets.UTF_8);
+    Hunmin.Result r = clean(in);
+    assertEquals(2, r.exit());
+    assertEquals("hunmin clean: error: no document in " + in + ": the input holds no records (only a header, or blank lines)", r.errorLine());
+    assertNoOutput();
+  }
+
+  @Test
+  void outOfRangeAndFractionalValuesNameTheFlag() throws IOException {
+    Path in = Files.writeString(tmp.resolve("doc.txt"), GOOD, StandardCharsets.UTF_8);
+    Hunmin.Result zero = clean(in, "--partitions", "0");
+    assertEquals(2, zero.exit());
+    assertEquals("hunmin clean: error: --partitions (hunmin.clean.partitions) must be at least 1, not 0", zero.errorLine());
+    Hunmin.Result fraction = clean(in, "--near-dup-shingle", "2.5");
+    assertEquals("hunmin clean: error: --near-dup-shingle (hunmin.clean.near-dup-shingle) must be an integer, not '2.5'", fraction.errorLine());
+    Hunmin.Result ratio = clean(in, "--near-dup-threshold", "1.5");
+    assertEquals("hunmin clean: error: --near-dup-threshold (hunmin.clean.near-dup-threshold) must be between 0 and 1, not 1.5", ratio.errorLine());
+    Hunmin.Result regex = clean(in, "--filter.boilerplate", "[(");
+    assertEquals("hunmin clean: error: --filter.boilerplate: '[(' is no regular expression (Unclosed character class)", regex.errorLine());
+    assertNoOutput();
+  }
+
+  @Test
+  void anUnknownKeyInAConfFileIsAnError() throws IOException {
+    Path in = Files.writeString(tmp.resolve("doc.txt"), GOOD, StandardCharsets.UTF_8);
+    Path conf = Files.writeString(tmp.resolve("job.conf"), "hunmin.clean.partitons = 4\n");
+    Hunmin.Result r = clean(in, "--conf", conf.toString());
+    assertEquals(2, r.exit());
+    assertEquals("hunmin clean: error: config file " + conf + ": no such key hunmin.clean.partitons (see --help)", r.errorLine());
+  }
+
+  @Test
+  void anOutputThatHoldsTheInputIsRefusedAndTheInputKept() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("corpus"));
+    Path in = Files.writeString(dir.resolve("doc.txt"), GOOD, StandardCharsets.UTF_8);
+    Hunmin.Result r = Hunmin.run("clean", "--input", in.toString(), "--output", dir.toString(), "--overwrite");
+    assertEquals(2, r.exit());
+    assertEquals("hunmin clean: error: output file:" + dir + " would replace the input " + in + ": choose another --output", r.errorLine());
+    assertEquals(GOOD, Files.readString(in));
+  }
+
+  @Test
+  void aDirectoryThatIsNoHunminOutputIsReplacedOnlyWithOverwrite() throws IOException {
+    Path in = Files.writeString(tmp.resolve("doc.txt"), GOOD, StandardCharsets.UTF_8);
+    Path notes = Files.writeString(Files.createDirectories(tmp.resolve("out")).resolve("notes.txt"), "mine");
+    Hunmin.Result r = clean(in);
+    assertEquals(2, r.exit());
+    assertEquals("hunmin clean: error: output exists and is no Hunmin output: file:" + tmp.resolve("out") + " (pass --overwrite to replace it)",
+        r.errorLine());
+    assertEquals("mine", Files.readString(notes));
+    assertEquals(0, clean(in, "--overwrite").exit());
+    assertFalse(Files.exists(notes));
+  }
+
+  @Test
+  void noCommandPrintsUsageAndFails() {
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    assertEquals(2, Main.run(new String[0], System.out, new java.io.PrintStream(err, true, StandardCharsets.UTF_8)));
+    assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("usage: hunmin <command>"), err.toString(StandardCharsets.UTF_8));
+    assertEquals(0, Hunmin.run("--help").exit());
+  }
+
+  @Test
   void helpListsFlagsFromTheDefaults() {
     Hunmin.Result help = Hunmin.run("clean", "--help");
     assertEquals(0, help.exit());

@@ -55,17 +55,20 @@ class FinetuneJobTest {
 
     // batch inference with the fine-tuned model across two partitions, one predictor per executor
     Path reviews = tmp.resolve("reviews.txt");
-    Files.writeString(reviews, "정말 재미있는 영화\n시간 아까운 영화였다\n배우들 연기가 좋았다\n최악\n");
+    Files.writeString(reviews, "정말 재미있는 영화\n시간 아까운 영화였다\n배우들 연기가 좋았다\n최악\n\n");
     Path scored = tmp.resolve("scored");
     Hunmin.Result p = Hunmin.run("predict", "--model", out.resolve("model").toString(), "--input", reviews.toString(),
         "--output", scored.toString(), "--master", "local[2]");
     assertEquals(0, p.exit(), p.err());
-    assertEquals(4, Hunmin.report(scored).at("/rows").asInt());
+    assertEquals(5, Hunmin.report(scored).at("/rows").asInt());
     org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.builder().master("local[1]").getOrCreate();
     try {
       var rows = spark.read().parquet(scored.resolve("predictions").toString()).collectAsList();
-      assertEquals(4, rows.size());
+      assertEquals(5, rows.size());
+      assertEquals(1, rows.stream().filter(row -> row.<String>getAs("text").isBlank() && row.isNullAt(row.fieldIndex("label"))).count(),
+          "the empty line keeps a null label");
       for (var row : rows) {
+        if (row.<String>getAs("text").isBlank()) continue;
         assertTrue(java.util.List.of("0", "1").contains(row.<String>getAs("label")), row.toString());
         float score = row.<Float>getAs("score");
         assertTrue(score >= 0.5f && score <= 1f, "the chosen label's probability: " + row);
@@ -87,6 +90,40 @@ class FinetuneJobTest {
     assertTrue(table.contains("| pretrained |") && table.contains("| random |"), table);
     assertTrue(table.contains("pearson") && table.contains("spearman") && table.contains("macro_f1"), table);
     assertEquals(4, new ObjectMapper().readTree(out.resolve("results.json").toFile()).at("/results").size());
+  }
+
+  @Test
+  void badSettingsAndModelsAreClearErrors() {
+    Hunmin.Result batch = Hunmin.run("finetune", "--model", model.toString(), "--task", "nsmc", "--data", data,
+        "--output", tmp.resolve("x").toString(), "--batch-size", "0");
+    assertEquals("hunmin finetune: error: --batch-size (hunmin.finetune.batch-size) must be at least 1, not 0", batch.errorLine());
+    Hunmin.Result length = Hunmin.run("finetune", "--model", model.toString(), "--task", "nsmc", "--data", data,
+        "--output", tmp.resolve("x").toString(), "--max-length", "1000");
+    assertTrue(length.errorLine().startsWith("hunmin finetune: error: --max-length 1000 is above the "), length.err());
+    Hunmin.Result missing = Hunmin.run("evaluate", "--models", model + "," + tmp.resolve("no-such-model"), "--tasks", "nsmc",
+        "--output", tmp.resolve("y").toString());
+    assertEquals("hunmin evaluate: error: model not found: " + tmp.resolve("no-such-model"), missing.errorLine());
+    Hunmin.Result none = Hunmin.run("evaluate", "--tasks", "nsmc", "--output", tmp.resolve("y").toString());
+    assertEquals("hunmin evaluate: error: evaluate needs --models (model directories, comma-separated)", none.errorLine());
+    Hunmin.Result notClassifier = Hunmin.run("predict", "--model", model.toString(), "--input", tmp.resolve("reviews.txt").toString(),
+        "--output", tmp.resolve("z").toString());
+    assertEquals("hunmin predict: error: " + model + " is no fine-tuned classifier (predict takes a finetune output's model/ directory)",
+        notClassifier.errorLine());
+    assertTrue(notClassifier.err().lines().count() <= 2, "refused on the driver, before any task: " + notClassifier.err());
+  }
+
+  @Test
+  void aPairTasksClassifierNeedsTheSecondText() throws IOException {
+    Path out = tmp.resolve("pairs");
+    Hunmin.Result r = Hunmin.run("finetune", "--model", model.toString(), "--task", "question_pair", "--data", data, "--output", out.toString(),
+        "--max-train", "16", "--max-test", "16", "--epochs", "1", "--batch-size", "16");
+    assertEquals(0, r.exit(), r.err());
+    Path questions = Files.writeString(tmp.resolve("questions.txt"), "비 오는 날 뭐 하지?\n");
+    Hunmin.Result p = Hunmin.run("predict", "--model", out.resolve("model").toString(), "--input", questions.toString(),
+        "--output", tmp.resolve("pairs-scored").toString());
+    assertEquals(2, p.exit());
+    assertEquals("hunmin predict: error: " + out.resolve("model") + " was fine-tuned on sentence pairs (question_pair): "
+        + "name the second text with --text-b-column", p.errorLine());
   }
 
   @Test

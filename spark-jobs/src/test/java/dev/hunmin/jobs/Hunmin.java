@@ -43,13 +43,13 @@ final class Hunmin {
     return sample;
   }
 
-  /** clean → vocab (1200 tokens) → nsp (3 shards of length 64) on the sample, under dir; returns {vocab, nsp}. */
+  /** clean → vocab (1500 tokens) → nsp (3 shards of length 64) on the sample, under dir; returns {vocab, nsp}. */
   static Path[] sampleShards(Path dir) throws IOException {
     Path clean = dir.resolve("clean");
     Path vocab = dir.resolve("vocab");
     Path nsp = dir.resolve("nsp");
     for (Result r : List.of(run("clean", "--input", sample(dir).toString(), "--output", clean.toString()),
-        run("vocab", "--input", clean.toString(), "--output", vocab.toString(), "--vocab-size", "1200"),
+        run("vocab", "--input", clean.toString(), "--output", vocab.toString(), "--vocab-size", "1500"),
         run("nsp", "--input", clean.toString(), "--vocab", vocab.toString(), "--output", nsp.toString(), "--shards", "3",
             "--max-seq-length", "64"))) {
       if (r.exit() != 0) throw new IllegalStateException(r.err());

@@ -57,6 +57,60 @@ class NspJobTest {
   }
 
   @Test
+  void badSettingsAndInputsFailBeforeAnyOutput() throws IOException {
+    Path out = tmp.resolve("nsp-bad");
+    Hunmin.Result shards = Hunmin.run("nsp", "--input", clean.toString(), "--vocab", vocab.toString(), "--output", out.toString(), "--shards", "0");
+    assertEquals(2, shards.exit());
+    assertEquals("hunmin nsp: error: --shards (hunmin.nsp.shards) must be at least 1, not 0", shards.errorLine());
+    Hunmin.Result prob = Hunmin.run("nsp", "--input", clean.toString(), "--vocab", vocab.toString(), "--output", out.toString(), "--nsp-prob", "1.5");
+    assertEquals("hunmin nsp: error: --nsp-prob (hunmin.nsp.nsp-prob) must be between 0 and 1, not 1.5", prob.errorLine());
+    Hunmin.Result notClean = Hunmin.run("nsp", "--input", vocab.toString(), "--vocab", vocab.toString(), "--output", out.toString());
+    assertEquals(2, notClean.exit());
+    assertEquals("hunmin nsp: error: " + vocab + " is a hunmin vocab output, not a hunmin clean output", notClean.errorLine());
+    Path noUnk = Files.createDirectories(tmp.resolve("vocab-empty"));
+    Files.writeString(noUnk.resolve("vocab.txt"), "");
+    Hunmin.Result empty = Hunmin.run("nsp", "--input", clean.toString(), "--vocab", noUnk.toString(), "--output", out.toString());
+    assertEquals(2, empty.exit());
+    assertTrue(empty.errorLine().startsWith("hunmin nsp: error: cannot load the tokenizer in " + noUnk + ": "), empty.err());
+    assertTrue(!Files.exists(out), "no output after a failed run");
+  }
+
+  @Test
+  void tokenizeRefusesBinaryInputAndKeepsTheOldOutput() throws IOException {
+    Path good = Files.writeString(tmp.resolve("lines.txt"), "서울은 대한민국의 수도이다.\n");
+    Path ids = tmp.resolve("ids.txt");
+    assertEquals(0, Hunmin.run("tokenize", "--vocab", vocab.toString(), "--input", good.toString(), "--output", ids.toString()).exit());
+    String before = Files.readString(ids);
+    Path bin = Files.write(tmp.resolve("model.bin"), new byte[] {'a', 0, 'b', '\n'});
+    Hunmin.Result r = Hunmin.run("tokenize", "--vocab", vocab.toString(), "--input", bin.toString(), "--output", ids.toString(), "--overwrite");
+    assertEquals(2, r.exit());
+    assertEquals("hunmin tokenize: error: binary data in " + bin + " at line 1: not a text file", r.errorLine());
+    Path latin1 = Files.write(tmp.resolve("latin1.txt"), new byte[] {'c', 'a', 'f', (byte) 0xE9, '\n'});
+    Hunmin.Result invalid = Hunmin.run("tokenize", "--vocab", vocab.toString(), "--input", latin1.toString(), "--output", ids.toString(), "--overwrite");
+    assertEquals("hunmin tokenize: error: invalid UTF-8 in " + latin1 + " at line 1: tokenize reads UTF-8 text", invalid.errorLine());
+    Hunmin.Result dir = Hunmin.run("tokenize", "--vocab", vocab.toString(), "--input", tmp.toString(), "--output", ids.toString(), "--overwrite");
+    assertEquals("hunmin tokenize: error: input is a directory, not a text file: " + tmp, dir.errorLine());
+    assertEquals(before, Files.readString(ids), "the old output is kept");
+    try (var files = Files.list(tmp)) {
+      assertTrue(files.noneMatch(p -> p.getFileName().toString().startsWith(".ids.txt.tmp")), "no staging file left");
+    }
+  }
+
+  @Test
+  void inspectOfSomethingThatIsNoParquetIsAnError() {
+    Hunmin.Result r = Hunmin.run("inspect", vocab.toString());
+    assertEquals(2, r.exit());
+    assertTrue(r.errorLine().startsWith("hunmin inspect: error: no readable Parquet at " + vocab + ": "), r.err());
+  }
+
+  @Test
+  void aVocabularySmallerThanItsAlphabetIsAnError() {
+    Hunmin.Result r = Hunmin.run("vocab", "--input", clean.toString(), "--output", tmp.resolve("vocab-small").toString(), "--vocab-size", "50");
+    assertEquals(2, r.exit());
+    assertTrue(r.errorLine().startsWith("hunmin vocab: error: --vocab-size 50 is below the "), r.err());
+  }
+
+  @Test
   void shardsFollowTheContract() throws IOException {
     JsonNode report = Hunmin.report(nsp);
     long examples = report.at("/examples").asLong();

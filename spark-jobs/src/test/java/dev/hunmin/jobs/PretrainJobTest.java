@@ -98,6 +98,35 @@ class PretrainJobTest {
     JsonNode two = new ObjectMapper().readTree(lines.get(1));
     assertEquals(2, two.size(), "a list per [MASK]");
     assertEquals(3, two.get(0).size());
+
+    Hunmin.Result topK = Hunmin.run("fill-mask", "--model", exported.toString(), "--text", "[MASK]이다.", "--top-k", "0");
+    assertEquals("hunmin fill-mask: error: --top-k (hunmin.fill-mask.top-k) must be at least 1, not 0", topK.errorLine());
+    Hunmin.Result both = Hunmin.run("fill-mask", "--model", exported.toString(), "--text", "[MASK]이다.", "--input", probes.toString());
+    assertEquals("hunmin fill-mask: error: fill-mask takes --text or --input, not both", both.errorLine());
+    Path noMask = Files.writeString(tmp.resolve("no-mask.txt"), "[MASK]이다.\n\n마스크가 없다.\n", StandardCharsets.UTF_8);
+    Hunmin.Result line = Hunmin.run("fill-mask", "--model", exported.toString(), "--input", noMask.toString());
+    assertEquals("hunmin fill-mask: error: no [MASK] in " + noMask + " line 3", line.errorLine());
+    Hunmin.Result missing = Hunmin.run("fill-mask", "--model", tmp.resolve("no-such-model").toString(), "--text", "[MASK]");
+    assertEquals("hunmin fill-mask: error: model not found: " + tmp.resolve("no-such-model"), missing.errorLine());
+  }
+
+  @Test
+  void aRunRefusedForBadSettingsLeavesTheOldOutputAsItWas() throws IOException {
+    Path out = tmp.resolve("kept");
+    assertEquals(0, pretrain(out).exit());
+    byte[] weights = Files.readAllBytes(out.resolve("final/model.safetensors"));
+    Hunmin.Result batch = pretrain(out, "--overwrite", "--save-total-limit", "0");
+    assertEquals(2, batch.exit());
+    assertEquals("hunmin pretrain: error: --save-total-limit (hunmin.pretrain.save-total-limit) must be at least 1, not 0", batch.errorLine());
+    Hunmin.Result mlm = pretrain(out, "--overwrite", "--mlm-probability", "0");
+    assertEquals("hunmin pretrain: error: --mlm-probability (hunmin.pretrain.mlm-probability) must be above 0 and at most 1, not 0", mlm.errorLine());
+    Hunmin.Result precision = pretrain(out, "--overwrite", "--precision", "bf16");
+    assertEquals("hunmin pretrain: error: --precision must be fp32 or fp16, not 'bf16'", precision.errorLine());
+    Hunmin.Result input = Hunmin.run("pretrain", "--input", tmp.resolve("no-shards").toString(), "--vocab", vocab.toString(),
+        "--output", out.toString(), "--overwrite");
+    assertEquals(2, input.exit());
+    assertArrayEquals(weights, Files.readAllBytes(out.resolve("final/model.safetensors")), "the old model is untouched");
+    assertTrue(Files.exists(out.resolve("_SUCCESS")));
   }
 
   @Test
@@ -113,6 +142,8 @@ class PretrainJobTest {
           RowFactory.create(new Integer[] {2, 10, 3, 11, 3}, new Byte[] {0, 0, 0, 1, 1}, 0),
           RowFactory.create(new Integer[] {2, 5000, 3, 11, 3}, new Byte[] {0, 0, 0, 1, 1}, 1)), schema)
           .coalesce(1).write().parquet(bad.resolve("ids").toString());
+      spark.createDataFrame(List.of(RowFactory.create(new Integer[] {2, 10, 3, 11, 3}, new Byte[] {0, 0, 0, 1, 1}, 7)), schema)
+          .coalesce(1).write().parquet(bad.resolve("labels").toString());
       spark.createDataFrame(List.of(RowFactory.create(new Integer[] {2, 3}, 0)),
           new StructType().add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType)).add("label", DataTypes.IntegerType))
           .coalesce(1).write().parquet(bad.resolve("columns").toString());
@@ -123,6 +154,11 @@ class PretrainJobTest {
         "--output", tmp.resolve("p1").toString(), "--max-steps", "1");
     assertEquals(2, ids.exit());
     assertTrue(ids.errorLine().matches("hunmin pretrain: error: shard .*part-.*\\.parquet row 1: id 5000 ≥ vocabulary size \\d+"), ids.err());
+    Hunmin.Result labels = Hunmin.run("pretrain", "--input", bad.resolve("labels").toString(), "--vocab", vocab.toString(),
+        "--output", tmp.resolve("p0").toString(), "--max-steps", "1");
+    assertEquals(2, labels.exit());
+    assertTrue(labels.errorLine().matches("hunmin pretrain: error: shard .*part-.*\\.parquet row 0: next_sentence_label 7 \\(the contract: 0 IsNext, 1 random next\\)"),
+        labels.err());
     Hunmin.Result columns = Hunmin.run("pretrain", "--input", bad.resolve("columns").toString(), "--vocab", vocab.toString(),
         "--output", tmp.resolve("p2").toString(), "--max-steps", "1");
     assertEquals(2, columns.exit());

@@ -71,7 +71,7 @@ class SkipIfDoneTest {
     Path clean = tmp.resolve("upstream-clean");
     Path vocab = tmp.resolve("vocab");
     assertEquals(0, clean(clean).exit());
-    String[] vocabArgs = {"vocab", "--input", clean.toString(), "--output", vocab.toString(), "--vocab-size", "600",
+    String[] vocabArgs = {"vocab", "--input", clean.toString(), "--output", vocab.toString(), "--vocab-size", "1500",
         "--iterations", "1", "--refinements", "0", "--skip-if-done"};
     assertEquals(0, Hunmin.run(vocabArgs).exit());
     assertTrue(Hunmin.run(vocabArgs).out().startsWith("vocab: skipped: "));
