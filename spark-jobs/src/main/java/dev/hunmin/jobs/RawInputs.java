@@ -172,11 +172,16 @@ final class RawInputs {
         throw new HunminException("binary data in " + r.file() + " near byte " + (r.offset() + i) + ": not a text file");
       }
     }
+    return strictUtf8(r.bytes());
+  }
+
+  /** The bytes as UTF-8, or null where they are not (no replacement characters: tokenize refuses them too). */
+  static String strictUtf8(byte[] bytes) {
     try {
       return StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(r.bytes())).toString();
+          .decode(ByteBuffer.wrap(bytes)).toString();
     } catch (CharacterCodingException e) {
       return null;
     }

@@ -7,9 +7,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStreamWriter;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -81,16 +78,10 @@ final class TokenizeJob {
 
   /** A line's bytes as strict UTF-8 (clean refuses the same bytes); the buffer is reset for the next line. */
   private static String decode(ByteArrayOutputStream line, Path input, long lineNumber) {
-    try {
-      return StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(line.toByteArray())).toString();
-    } catch (CharacterCodingException e) {
-      throw new HunminException("invalid UTF-8 in " + input + " at line " + lineNumber + ": tokenize reads UTF-8 text");
-    } finally {
-      line.reset();
-    }
+    String text = RawInputs.strictUtf8(line.toByteArray());
+    line.reset();
+    if (text == null) throw new HunminException("invalid UTF-8 in " + input + " at line " + lineNumber + ": tokenize reads UTF-8 text");
+    return text;
   }
 
   private static int writeIds(BufferedWriter w, WordPieceTokenizer tokenizer, String line) throws IOException {
