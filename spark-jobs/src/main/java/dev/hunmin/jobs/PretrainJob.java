@@ -97,10 +97,7 @@ final class PretrainJob {
     Path output = new Path(s.requiredString("output"));
     FileSystem fs = output.getFileSystem(conf);
     output = fs.makeQualified(output);
-    for (String read : Completion.upstreamPaths(s)) {
-      Path in = fs.makeQualified(new Path(read));
-      if (StageOutput.isWithin(in, output)) throw new HunminException("output " + output + " would replace the input " + read + ": choose another --output");
-    }
+    StageOutput.requireApart(conf, output, Completion.upstreamPaths(s));
     if (fs.exists(new Path(output, StageOutput.SUCCESS)) && !s.bool("overwrite")) {
       throw new HunminException("output exists: " + output + " (pass --overwrite to replace it)");
     }

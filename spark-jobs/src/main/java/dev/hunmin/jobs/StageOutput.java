@@ -61,13 +61,7 @@ final class StageOutput implements AutoCloseable {
     try {
       FileSystem fs = output.getFileSystem(conf);
       output = fs.makeQualified(output);
-      for (String read : reads) {
-        Path in = withoutGlob(new Path(read));
-        FileSystem inFs = in.getFileSystem(conf);
-        if (inFs.getUri().equals(fs.getUri()) && isWithin(inFs.makeQualified(in), output)) {
-          throw new HunminException("output " + output + " would replace the input " + read + ": choose another --output");
-        }
-      }
+      requireApart(conf, output, reads);
       if (fs.exists(output)) {
         if (!fs.getFileStatus(output).isDirectory()) throw new HunminException("output is a file, not a directory: " + output);
         if (fs.exists(new Path(output, SUCCESS)) && !overwrite) {
@@ -86,6 +80,17 @@ final class StageOutput implements AutoCloseable {
     }
   }
 
+  /** Refuses an output (qualified) that is one of the paths a command reads or holds one of them. */
+  static void requireApart(Configuration conf, Path output, List<String> reads) throws IOException {
+    for (String read : reads) {
+      Path in = withoutGlob(new Path(read));
+      FileSystem inFs = in.getFileSystem(conf);
+      if (inFs.getUri().equals(output.getFileSystem(conf).getUri()) && isWithin(inFs.makeQualified(in), output)) {
+        throw new HunminException("output " + output + " would replace the input " + read + ": choose another --output");
+      }
+    }
+  }
+
   /** The part of a path before its first glob character (a directory that holds every match). */
   private static Path withoutGlob(Path p) {
     while (p.getParent() != null && p.toString().matches(".*[*?\\[{].*")) p = p.getParent();
@@ -93,7 +98,7 @@ final class StageOutput implements AutoCloseable {
   }
 
   /** Whether {@code p} is {@code dir} or lies below it. */
-  static boolean isWithin(Path p, Path dir) {
+  private static boolean isWithin(Path p, Path dir) {
     for (Path q = p; q != null; q = q.getParent()) if (q.equals(dir)) return true;
     return false;
   }
