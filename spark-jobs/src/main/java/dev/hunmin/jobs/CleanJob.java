@@ -212,7 +212,11 @@ final class CleanJob {
     if (paths.isEmpty()) return new HashSet<>();
     JavaRDD<RawInputs.RawDoc> texts = RawInputs.read(spark, paths, RawInputs.Layout.of("auto", s.string("text-format"), s.string("exclude-field")))
         .filter(d -> d.text() != null).cache();
-    counts.add("exclusion.texts", texts.count());
+    long read = texts.count();
+    if (read == 0) {
+      throw new HunminException("--exclude " + String.join(", ", paths) + ": no text read (check --exclude-field, the column or field of the texts)");
+    }
+    counts.add("exclusion.texts", read);
     List<Long> keys = texts.flatMap(d -> {
       List<String> sentences = cleaner.sentencesOf(d.text());
       List<Long> k = new ArrayList<>();

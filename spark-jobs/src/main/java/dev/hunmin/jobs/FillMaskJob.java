@@ -33,6 +33,14 @@ final class FillMaskJob {
     Path modelDir = new Path(s.requiredString("model"));
     WordPieceTokenizer tokenizer = Tokenizers.ofModel(conf, modelDir.toString());
     List<String> texts = texts(conf, s);
+    if (!s.string("output").isBlank()) {
+      Path out = new Path(s.string("output"));
+      FileSystem fs = out.getFileSystem(conf);
+      if (fs.exists(out) && fs.getFileStatus(out).isDirectory()) throw new HunminException("--output is a directory, not a file: " + out);
+      if (!s.string("input").isBlank() && fs.makeQualified(out).equals(fs.makeQualified(new Path(s.string("input"))))) {
+        throw new HunminException("--output is the input " + out + ": choose another file");
+      }
+    }
     int topK = s.integer("top-k", 1);
     List<String> lines = new ArrayList<>();
     try (NDManager manager = NDManager.newBaseManager(PretrainJob.device(s.string("device")))) {

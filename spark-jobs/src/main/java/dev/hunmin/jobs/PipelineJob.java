@@ -1,5 +1,6 @@
 package dev.hunmin.jobs;
 
+import dev.hunmin.util.HunminException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,9 @@ final class PipelineJob {
     int steps = s.integer("pretrain-steps", 1);
     int batchSize = s.integer("pretrain-batch-size", 1);
     double learningRate = s.positive("pretrain-learning-rate", 1e3);
+    for (String probe : s.list("probes")) {
+      if (!probe.contains("[MASK]")) throw new HunminException("--probes: '" + probe + "' has no [MASK]");
+    }
     Path marker = new Path(work, StageOutput.SUCCESS);
     // the work directory is marked done only when every stage is; a run that fails leaves it unmarked
     marker.getFileSystem(conf).delete(marker, false);

@@ -61,6 +61,9 @@ final class PredictJob {
         throw new HunminException("input column " + c + " is " + input.schema().apply(c).dataType().simpleString() + ", not string");
       }
     }
+    for (String added : List.of("label", "score")) {
+      if (List.of(input.columns()).contains(added)) throw new HunminException("input already has a column " + added + ", which predict adds: rename it");
+    }
     StructType schema = input.schema().add("label", DataTypes.StringType).add("score", DataTypes.FloatType);
     Score score = new Score(model.toString(), ShippedConf.of(conf), textA, textB, s.integer("batch-size", 1), s.integer("max-length", 3));
     try (StageOutput out = StageOutput.begin(conf, s)) {

@@ -56,6 +56,7 @@ final class PretrainJob {
     device(s.string("device"));
     // everything is checked before the output is touched: a bad run leaves an old output as it was
     Path output = outputPath(conf, s);
+    if (resumes(conf, s, output)) requireSameRun(conf, s, output);
     BertConfig config = modelConfig(conf, s, resumes(conf, s, output) ? output : null, tokenizer.vocabSize());
     long rows = Shards.validate(spark, files, tokenizer.vocabSize(), config.maxPositionEmbeddings());
     prepareOutput(conf, s, output);
@@ -106,6 +107,33 @@ final class PretrainJob {
       throw new HunminException("output exists and is no Hunmin output: " + output + " (pass --overwrite to replace it)");
     }
     return output;
+  }
+
+  /**
+   * --resume continues the run its newest checkpoint belongs to: the same configuration (its fingerprint; the
+   * output, --resume, --stop-at-step and --max-steps aside), not yet past --max-steps.
+   */
+  private static void requireSameRun(Configuration conf, Settings s, Path output) throws IOException {
+    Path checkpoint = ModelFiles.latestCheckpoint(conf, output);
+    if (checkpoint == null) return;
+    FileSystem fs = checkpoint.getFileSystem(conf);
+    com.fasterxml.jackson.databind.JsonNode state;
+    try {
+      state = JSON.readTree(ModelFiles.readText(fs, new Path(checkpoint, "trainer_state.json")));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new HunminException("malformed " + checkpoint + "/trainer_state.json: " + e.getOriginalMessage());
+    }
+    if (!state.path("step").canConvertToLong() || !state.path("step").isIntegralNumber()) {
+      throw new HunminException(checkpoint + "/trainer_state.json has no step");
+    }
+    String made = state.path("run_fingerprint").asText("");
+    if (!made.isEmpty() && !made.equals(PretrainReplica.runFingerprint(s, conf))) {
+      throw new HunminException("--resume: " + checkpoint + " was made with another configuration (the input, the vocabulary"
+          + " or a setting other than --max-steps changed); resume it as it was, or start over without --resume");
+    }
+    if (state.path("step").asLong() > s.integer("max-steps")) {
+      throw new HunminException("--resume: " + checkpoint + " is past --max-steps " + s.integer("max-steps"));
+    }
   }
 
   /** Whether the run continues the incomplete output's checkpoints (--resume), rather than replacing it. */

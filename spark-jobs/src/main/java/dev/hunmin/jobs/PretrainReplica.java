@@ -54,6 +54,14 @@ final class PretrainReplica {
 
   private PretrainReplica() {}
 
+  /**
+   * What --resume compares with a checkpoint's: the configuration's fingerprint with --max-steps left out, which a
+   * resumed run may change (the schedule then decays to the new end).
+   */
+  static String runFingerprint(Settings s, Configuration conf) {
+    return Completion.fingerprint(s.forStage("pretrain", Map.of("max-steps", 0)), conf);
+  }
+
   /** The training settings, each in its range; the driver calls this before it touches the output. */
   static Pretrainer.Settings trainerSettings(Settings s) {
     long maxSteps = s.integer("max-steps", 1);
@@ -148,6 +156,7 @@ final class PretrainReplica {
       state.put("optimizer_step", trainer.optimizer().step());
       state.put("examples_seen", trainer.step() * trainer.examplesPerStep());
       state.put("seed", s.seed());
+      state.put("run_fingerprint", runFingerprint(s, conf));
       Pretrainer.LossScaling scaling = trainer.lossScaling();
       if (scaling != null) {
         state.put("loss_scale", scaling.scale());

@@ -274,6 +274,8 @@ final class Settings implements Serializable {
 
   long seed() {
     try {
+      double v = root.getNumber("hunmin.seed").doubleValue();
+      if (v != Math.rint(v)) throw new ConfigException.BadValue("hunmin.seed", "not an integer");
       return root.getLong("hunmin.seed");
     } catch (ConfigException e) {
       throw new HunminException("--seed (hunmin.seed) must be an integer, not '" + root.getValue("hunmin.seed").unwrapped() + "'");

@@ -175,6 +175,19 @@ class BadInputTest {
   }
 
   @Test
+  void anExclusionFileThatYieldsNoTextIsAnError() throws IOException {
+    Path in = Files.writeString(tmp.resolve("doc.txt"), GOOD, StandardCharsets.UTF_8);
+    Path exclude = Files.writeString(tmp.resolve("test.tsv"), "id\tdocument\n", StandardCharsets.UTF_8);
+    Hunmin.Result r = clean(in, "--exclude", exclude.toString(), "--seed", "1.5");
+    assertEquals("hunmin clean: error: --seed (hunmin.seed) must be an integer, not '1.5'", r.errorLine());
+    Hunmin.Result none = clean(in, "--exclude", exclude.toString());
+    assertEquals(2, none.exit());
+    assertEquals("hunmin clean: error: --exclude " + exclude + ": no text read (check --exclude-field, the column or field of the texts)",
+        none.errorLine());
+    assertNoOutput();
+  }
+
+  @Test
   void anUnknownKeyInAConfFileIsAnError() throws IOException {
     Path in = Files.writeString(tmp.resolve("doc.txt"), GOOD, StandardCharsets.UTF_8);
     Path conf = Files.writeString(tmp.resolve("job.conf"), "hunmin.clean.partitons = 4\n");

@@ -90,6 +90,8 @@ class NspJobTest {
     assertEquals("hunmin tokenize: error: invalid UTF-8 in " + latin1 + " at line 1: tokenize reads UTF-8 text", invalid.errorLine());
     Hunmin.Result dir = Hunmin.run("tokenize", "--vocab", vocab.toString(), "--input", tmp.toString(), "--output", ids.toString(), "--overwrite");
     assertEquals("hunmin tokenize: error: input is a directory, not a text file: " + tmp, dir.errorLine());
+    Hunmin.Result same = Hunmin.run("tokenize", "--vocab", vocab.toString(), "--input", ids.toString(), "--output", ids.toString(), "--overwrite");
+    assertEquals("hunmin tokenize: error: --output is the input " + ids + ": choose another file", same.errorLine());
     assertEquals(before, Files.readString(ids), "the old output is kept");
     try (var files = Files.list(tmp)) {
       assertTrue(files.noneMatch(p -> p.getFileName().toString().startsWith(".ids.txt.tmp")), "no staging file left");

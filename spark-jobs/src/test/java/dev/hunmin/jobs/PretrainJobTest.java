@@ -53,6 +53,9 @@ class PretrainJobTest {
     assertEquals(0, first.exit(), first.err());
     assertFalse(Files.exists(split.resolve("_SUCCESS")), "an interrupted run is not complete");
     assertTrue(Files.exists(split.resolve("checkpoints/step-3/optimizer.safetensors")));
+    Hunmin.Result changed = pretrain(split, "--resume", "--weight-decay", "0.5");
+    assertEquals(2, changed.exit());
+    assertTrue(changed.errorLine().contains("was made with another configuration"), changed.err());
     Hunmin.Result resumed = pretrain(split, "--resume");
     assertEquals(0, resumed.exit(), resumed.err());
     assertArrayEquals(Files.readAllBytes(whole.resolve("final/model.safetensors")),
