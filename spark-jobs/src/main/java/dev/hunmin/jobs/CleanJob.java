@@ -148,16 +148,13 @@ final class CleanJob {
     DocumentCleaner.Filters filters = new DocumentCleaner.Filters(s.integer("filter.min-chars", 0),
         s.integer("filter.max-chars", 1), s.number("filter.min-hangul-ratio", 0, 1), s.number("filter.min-letter-ratio", 0, 1),
         s.list("filter.boilerplate"));
-    for (String pattern : filters.boilerplate()) {
-      try {
-        java.util.regex.Pattern.compile(pattern);
-      } catch (java.util.regex.PatternSyntaxException e) {
-        throw new HunminException("--filter.boilerplate: '" + pattern + "' is no regular expression (" + e.getDescription() + ")");
-      }
-    }
     KoreanSentenceSplitter splitter =
         new KoreanSentenceSplitter(s.bool("split-morphology"), s.bool("split-classifier"));
-    return new DocumentCleaner(normalizer, scrubber, splitter, filters);
+    try {
+      return new DocumentCleaner(normalizer, scrubber, splitter, filters); // it compiles the boilerplate patterns
+    } catch (java.util.regex.PatternSyntaxException e) {
+      throw new HunminException("--filter.boilerplate: '" + e.getPattern() + "' is no regular expression (" + e.getDescription() + ")");
+    }
   }
 
   private static boolean badRecordPolicy(Settings s) {

@@ -113,6 +113,7 @@ final class PretrainReplica {
           ? Shards.head(conf, plan.validation(), s.integer("eval-examples")) : List.of();
 
       int logEvery = s.integer("log-every");
+      String runFingerprint = lead ? runFingerprint(s, conf) : null; // what checkpoints record for --resume
       int evalEvery = s.integer("eval-every");
       int saveEvery = s.integer("save-every");
       trainer.train(data, stopAt, m -> {
@@ -127,7 +128,7 @@ final class PretrainReplica {
           LOG.info("step {}: {}", m.step(), line);
           metrics.add(json(line));
         }
-        if (m.step() % saveEvery == 0 || m.step() == stopAt) saveCheckpoint(conf, output, bert, trainer, plan, metrics);
+        if (m.step() % saveEvery == 0 || m.step() == stopAt) saveCheckpoint(conf, output, bert, trainer, plan, metrics, runFingerprint);
       });
       boolean finished = trainer.step() >= maxSteps;
       if (lead && finished) {
@@ -148,7 +149,8 @@ final class PretrainReplica {
     return ModelFiles.readText(fs, saved).lines().filter(l -> !l.isBlank()).toList();
   }
 
-  private static void saveCheckpoint(Configuration conf, Path output, Bert model, Pretrainer trainer, Plan plan, List<String> metrics) {
+  private static void saveCheckpoint(Configuration conf, Path output, Bert model, Pretrainer trainer, Plan plan, List<String> metrics,
+      String runFingerprint) {
     Settings s = plan.settings();
     try {
       Map<String, Object> state = new LinkedHashMap<>();
@@ -156,7 +158,7 @@ final class PretrainReplica {
       state.put("optimizer_step", trainer.optimizer().step());
       state.put("examples_seen", trainer.step() * trainer.examplesPerStep());
       state.put("seed", s.seed());
-      state.put("run_fingerprint", runFingerprint(s, conf));
+      state.put("run_fingerprint", runFingerprint);
       Pretrainer.LossScaling scaling = trainer.lossScaling();
       if (scaling != null) {
         state.put("loss_scale", scaling.scale());
