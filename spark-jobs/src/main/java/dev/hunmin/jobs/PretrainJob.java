@@ -56,8 +56,9 @@ final class PretrainJob {
     device(s.string("device"));
     // everything is checked before the output is touched: a bad run leaves an old output as it was
     Path output = outputPath(conf, s);
-    if (resumes(conf, s, output)) requireSameRun(conf, s, output);
-    BertConfig config = modelConfig(conf, s, resumes(conf, s, output) ? output : null, tokenizer.vocabSize());
+    boolean resumes = resumes(conf, s, output);
+    if (resumes) requireSameRun(conf, s, output);
+    BertConfig config = modelConfig(conf, s, resumes ? output : null, tokenizer.vocabSize());
     long rows = Shards.validate(spark, files, tokenizer.vocabSize(), config.maxPositionEmbeddings());
     prepareOutput(conf, s, output);
     int[] vocab = IntStream.concat(IntStream.of(tokenizer.id("[PAD]"), tokenizer.id("[MASK]"), tokenizer.vocabSize()),
@@ -99,13 +100,7 @@ final class PretrainJob {
     FileSystem fs = output.getFileSystem(conf);
     output = fs.makeQualified(output);
     StageOutput.requireApart(conf, output, Completion.upstreamPaths(s));
-    if (fs.exists(new Path(output, StageOutput.SUCCESS)) && !s.bool("overwrite")) {
-      throw new HunminException("output exists: " + output + " (pass --overwrite to replace it)");
-    }
-    boolean pretrainOutput = fs.exists(new Path(output, "checkpoints")) || fs.exists(new Path(output, "metrics.jsonl"));
-    if (fs.exists(output) && !s.bool("overwrite") && !pretrainOutput && fs.listStatus(output).length > 0) {
-      throw new HunminException("output exists and is no Hunmin output: " + output + " (pass --overwrite to replace it)");
-    }
+    StageOutput.requireReplaceable(fs, output, s.bool("overwrite"), "checkpoints", "metrics.jsonl");
     return output;
   }
 

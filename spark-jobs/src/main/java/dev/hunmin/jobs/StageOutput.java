@@ -62,21 +62,29 @@ final class StageOutput implements AutoCloseable {
       FileSystem fs = output.getFileSystem(conf);
       output = fs.makeQualified(output);
       requireApart(conf, output, reads);
-      if (fs.exists(output)) {
-        if (!fs.getFileStatus(output).isDirectory()) throw new HunminException("output is a file, not a directory: " + output);
-        if (fs.exists(new Path(output, SUCCESS)) && !overwrite) {
-          throw new HunminException("output exists: " + output + " (pass --overwrite to replace it)");
-        }
-        if (!overwrite && fs.listStatus(output).length > 0 && !fs.exists(new Path(output, REPORT))) {
-          throw new HunminException("output exists and is no Hunmin output: " + output + " (pass --overwrite to replace it)");
-        }
-      }
+      requireReplaceable(fs, output, overwrite, REPORT);
       Path staging = new Path(output.getParent(), "." + output.getName() + ".tmp-" + stagingTag);
       if (fs.exists(staging)) fs.delete(staging, true); // left by a run that died before it could remove it
       fs.mkdirs(staging);
       return new StageOutput(fs, output, staging);
     } catch (IOException e) {
       throw new HunminException("cannot prepare output " + output + ": " + e.getMessage(), HunminException.EXTERNAL, e);
+    }
+  }
+
+  /**
+   * An existing output may be replaced: a complete one only with {@code overwrite}, a non-empty directory without
+   * _SUCCESS only when it holds one of the stage's {@code footprints} (an interrupted Hunmin run) or with
+   * {@code overwrite}.
+   */
+  static void requireReplaceable(FileSystem fs, Path output, boolean overwrite, String... footprints) throws IOException {
+    if (!fs.exists(output)) return;
+    if (!fs.getFileStatus(output).isDirectory()) throw new HunminException("output is a file, not a directory: " + output);
+    if (overwrite) return;
+    if (fs.exists(new Path(output, SUCCESS))) throw new HunminException("output exists: " + output + " (pass --overwrite to replace it)");
+    for (String footprint : footprints) if (fs.exists(new Path(output, footprint))) return;
+    if (fs.listStatus(output).length > 0) {
+      throw new HunminException("output exists and is no Hunmin output: " + output + " (pass --overwrite to replace it)");
     }
   }
 
