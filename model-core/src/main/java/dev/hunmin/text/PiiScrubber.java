@@ -53,6 +53,12 @@ public final class PiiScrubber implements Serializable {
   public PiiScrubber(Set<Kind> enabled, String placeholderFormat) {
     this.enabled = Set.copyOf(enabled);
     this.placeholderFormat = placeholderFormat;
+    try {
+      placeholder(Kind.PHONE); // a bad pattern fails here, once, not in the middle of a corpus
+    } catch (java.util.IllegalFormatException e) {
+      throw new dev.hunmin.util.HunminException("PII placeholder '" + placeholderFormat
+          + "' is no String.format pattern taking the kind as one %s (" + e.getMessage() + ")");
+    }
   }
 
   public static Kind kindOf(String name) {

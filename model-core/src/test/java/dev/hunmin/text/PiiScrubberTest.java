@@ -2,9 +2,11 @@ package dev.hunmin.text;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hunmin.util.Counters;
+import dev.hunmin.util.HunminException;
 import java.util.EnumSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -58,6 +60,15 @@ class PiiScrubberTest {
     assertEquals(1, c.get("pii.email"));
     PiiScrubber phonesOnly = new PiiScrubber(EnumSet.of(PiiScrubber.Kind.PHONE), "[%s]");
     assertEquals("[PHONE] a@example.com", phonesOnly.scrub("010-1234-5678 a@example.com", new Counters()));
+  }
+
+  @Test
+  void placeholderIsAFormatOfTheKindOrAFixedText() {
+    assertEquals("연락처 *", new PiiScrubber(EnumSet.of(PiiScrubber.Kind.PHONE), "*").scrub("연락처 010-1234-5678", new Counters()));
+    for (String bad : new String[] {"<%d>", "<%s %s>", "<%"}) {
+      HunminException e = assertThrows(HunminException.class, () -> new PiiScrubber(EnumSet.of(PiiScrubber.Kind.PHONE), bad));
+      assertTrue(e.getMessage().startsWith("PII placeholder '" + bad + "'"), e.getMessage());
+    }
   }
 
   @Test

@@ -36,8 +36,10 @@ final class Completion {
   /** Keys that say where or how a run goes, not what it makes. */
   private static final Set<String> NOT_OUTPUT = Set.of("output", "work", "overwrite", "resume", "log-every",
       "stop-at-step", "allreduce-timeout-seconds");
-  /** Keys naming earlier stages' outputs, whose own fingerprints are part of this one. */
+  /** Keys naming earlier stages' outputs: a command reads them, and their own fingerprints are part of this one. */
   private static final List<String> UPSTREAM = List.of("input", "vocab", "model", "models", "init");
+  /** Keys whose values are paths, which the fingerprint takes by what they name, not by how they are spelled. */
+  private static final Set<String> PATHS = Set.of("input", "vocab", "model", "models", "init", "exclude", "data");
   /** The sections a command's output depends on: the pipeline runs the stages with their own sections. */
   private static final Map<String, List<String>> SECTIONS = Map.of(
       "pipeline", List.of("pipeline", "clean", "vocab", "nsp", "pretrain", "fill-mask"),
@@ -96,18 +98,42 @@ final class Completion {
     Config defaults = Settings.defaults();
     for (String section : SECTIONS.getOrDefault(s.command(), List.of(s.command()))) {
       String prefix = "hunmin." + section;
-      canonical(root.getConfig(prefix), defaults.getConfig(prefix))
-          .forEach((k, v) -> text.append(section).append('.').append(k).append('=').append(v).append('\n'));
-    }
-    for (String key : UPSTREAM) {
-      String path = "hunmin." + s.command() + "." + key;
-      if (!root.hasPath(path)) continue;
-      for (String dir : paths(root.getValue(path))) {
-        Path marker = new Path(dir, StageOutput.SUCCESS);
-        if (!dir.isBlank() && exists(conf, marker)) text.append("upstream ").append(dir).append('=').append(read(conf, marker)).append('\n');
-      }
+      Config values = root.getConfig(prefix);
+      canonical(values, defaults.getConfig(prefix)).forEach((k, v) -> {
+        String shown = isPath(section, k) ? identities(conf, paths(values.getValue(k))) : v;
+        text.append(section).append('.').append(k).append('=').append(shown).append('\n');
+      });
     }
     return sha256(text.toString());
+  }
+
+  private static boolean isPath(String section, String key) {
+    return PATHS.contains(key) && !(section.equals("finetune") && key.equals("init")); // finetune's init: pretrained|random
+  }
+
+  /**
+   * What paths stand for in a fingerprint: an earlier stage's output by its own fingerprint (so a stage is not
+   * done when what it read was remade, and still done when the work directory moved); any other existing path
+   * qualified, so that relative, absolute and file: spellings agree; anything else ("sample") as given.
+   */
+  private static String identities(Configuration conf, List<String> paths) {
+    List<String> out = new ArrayList<>();
+    for (String given : paths) out.add(identity(conf, given));
+    return String.join("\u0000", out);
+  }
+
+  private static String identity(Configuration conf, String given) {
+    if (given.equals("sample")) return given;
+    try {
+      Path path = new Path(given);
+      Path marker = new Path(path, StageOutput.SUCCESS);
+      String done = exists(conf, marker) ? read(conf, marker) : null;
+      if (done != null) return "stage " + done;
+      if (!exists(conf, path) && !given.matches(".*[*?\\[{].*")) return given;
+      return path.getFileSystem(conf).makeQualified(path).toString();
+    } catch (IllegalArgumentException | IOException e) { // not a path (the job says so); as given
+      return given;
+    }
   }
 
   /** Leaf keys of a section (bar NOT_OUTPUT) with values normalized by the default's type: "20" and 20 agree. */
@@ -156,7 +182,7 @@ final class Completion {
     return out;
   }
 
-  /** Hadoop settings before Spark starts: core-site from the class path, then spark.hadoop.* of spark-submit and of the config. */
+  /** Hadoop settings before Spark starts: core-site from the class path, spark.hadoop.* of spark-submit and of the config, hunmin.s3. */
   static Configuration hadoopConf(Settings s) {
     Configuration conf = new Configuration();
     Map<String, String> spark = new TreeMap<>();
@@ -165,6 +191,7 @@ final class Completion {
     spark.forEach((k, v) -> {
       if (k.startsWith("spark.hadoop.")) conf.set(k.substring("spark.hadoop.".length()), v);
     });
+    Spark.s3(s, conf); // as the session will have them: markers on s3a:// are read with the same credentials
     return conf;
   }
 

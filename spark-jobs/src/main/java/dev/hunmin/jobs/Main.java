@@ -122,6 +122,12 @@ public final class Main {
       String rest = message.substring(at + marker.length());
       return new HunminException(rest.lines().findFirst().orElse(rest).trim());
     }
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      // Hadoop's Path refuses a ':' in a file or directory name (it would read as a URI scheme)
+      if (c instanceof java.net.URISyntaxException u) {
+        return new HunminException("not a usable path: " + u.getMessage() + " (Hadoop paths cannot hold ':' in a name)");
+      }
+    }
     HunminException parquet = unreadableParquet(t);
     if (parquet != null) return parquet;
     if (t instanceof java.io.IOException) {

@@ -14,6 +14,22 @@ import org.apache.spark.sql.SparkSession;
  * Each stage is the same job its own command runs, with its input and output set from the work directory.
  */
 final class PipelineJob {
+  /** Stage keys the pipeline sets itself, each with the pipeline flag that decides it ("" : the work directory). */
+  private static final Map<String, String> SET_BY_PIPELINE = new java.util.TreeMap<>(Map.ofEntries(
+      Map.entry("clean.input", "--input"), Map.entry("clean.format", "--format"),
+      Map.entry("clean.text-format", "--text-format"), Map.entry("clean.jsonl-field", "--jsonl-field"),
+      Map.entry("clean.tsv-column", "--tsv-column"), Map.entry("clean.parquet-column", "--parquet-column"),
+      Map.entry("nsp.vocab", "--vocab"), Map.entry("pretrain.vocab", "--vocab"),
+      Map.entry("pretrain.max-steps", "--pretrain-steps"), Map.entry("pretrain.batch-size", "--pretrain-batch-size"),
+      Map.entry("pretrain.learning-rate", "--pretrain-learning-rate"), Map.entry("pretrain.warmup-steps", "--pretrain-steps"),
+      Map.entry("pretrain.eval-every", "--pretrain-steps"), Map.entry("pretrain.save-every", "--pretrain-steps"),
+      Map.entry("fill-mask.input", "--probes"), Map.entry("fill-mask.model", ""),
+      Map.entry("vocab.input", ""), Map.entry("nsp.input", ""), Map.entry("pretrain.input", ""),
+      Map.entry("clean.output", ""), Map.entry("vocab.output", ""), Map.entry("nsp.output", ""),
+      Map.entry("pretrain.output", ""), Map.entry("fill-mask.output", ""),
+      Map.entry("clean.overwrite", "--overwrite"), Map.entry("vocab.overwrite", "--overwrite"),
+      Map.entry("nsp.overwrite", "--overwrite"), Map.entry("pretrain.overwrite", "--overwrite")));
+
   private PipelineJob() {}
 
   static Map<String, Object> run(SparkSession spark, Settings s) throws Exception {
@@ -33,6 +49,7 @@ final class PipelineJob {
     for (String probe : s.list("probes")) {
       if (!probe.contains("[MASK]")) throw new HunminException("--probes: '" + probe + "' has no [MASK]");
     }
+    requireNotSetByPipeline(s);
     Path marker = new Path(work, StageOutput.SUCCESS);
     // the work directory is marked done only when every stage is; a run that fails leaves it unmarked
     marker.getFileSystem(conf).delete(marker, false);
@@ -78,6 +95,18 @@ final class PipelineJob {
     report.put("stages", stages);
     report.put("summary", "stages done under " + work + ": " + String.join(", ", stages.keySet()));
     return report;
+  }
+
+  /** A stage key the pipeline sets itself would be ignored (and yet change the fingerprint): an error instead. */
+  private static void requireNotSetByPipeline(Settings s) {
+    com.typesafe.config.Config defaults = Settings.defaults();
+    SET_BY_PIPELINE.forEach((key, flag) -> {
+      String path = "hunmin." + key;
+      if (!s.root().getValue(path).equals(defaults.getValue(path))) {
+        throw new HunminException(path + " is set by the pipeline itself"
+            + (flag.isEmpty() ? ", from --work" : " (use the pipeline's " + flag + ")"));
+      }
+    });
   }
 
   /** Runs a stage, or with --skip-if-done leaves it when its output is done with the same configuration. */

@@ -42,14 +42,14 @@ final class Settings implements Serializable {
       throw new HunminException("unknown command '" + cli.command() + "' (commands: " + String.join(", ", Main.commandNames()) + ")");
     }
     Config layered = defaults;
-    for (String overlay : cli.overlays()) layered = parseOverlay(overlay).withFallback(layered);
-    for (String file : cli.confFiles()) layered = requireKnownKeys(parseFile(file), file, defaults).withFallback(layered);
+    for (String overlay : cli.overlays()) layered = requireKnownKeys(parseOverlay(overlay), "overlay " + overlay, defaults).withFallback(layered);
+    for (String file : cli.confFiles()) layered = requireKnownKeys(parseFile(file), "config file " + file, defaults).withFallback(layered);
     for (String set : cli.sets()) {
       // before parsing: a parse error may echo the value
       int eq = set.indexOf('=');
       if (eq > 0 && Redaction.sensitive(set.substring(0, eq))) Redaction.remember(set.substring(eq + 1));
     }
-    for (String set : cli.sets()) layered = parseSet(set).withFallback(layered);
+    for (String set : cli.sets()) layered = parseSet(set, defaults).withFallback(layered);
     cli.flags().forEach((name, value) -> {
       if (Redaction.sensitive(name)) Redaction.remember(value);
     });
@@ -99,35 +99,46 @@ final class Settings implements Serializable {
     }
   }
 
-  /** A --conf file's keys under hunmin must be keys of the defaults (as for --set): a misspelt key is an error. */
-  private static Config requireKnownKeys(Config file, String path, Config defaults) {
-    for (Map.Entry<String, ConfigValue> e : file.entrySet()) {
+  /**
+   * The keys of an overlay, a --conf file or a --set must be keys of the defaults: a misspelt key, a key written
+   * without its leading {@code hunmin.} (which --set allows) and a value in place of a whole section are errors,
+   * not silently ignored. Keys outside hunmin that name no setting stay allowed: files may hold values for
+   * substitutions.
+   */
+  private static Config requireKnownKeys(Config given, String source, Config defaults) {
+    for (Map.Entry<String, ConfigValue> e : given.entrySet()) {
       String key = e.getKey();
-      if (key.startsWith("hunmin.") && !key.startsWith("hunmin.spark.conf.") && !defaults.hasPathOrNull(key)) {
-        throw new HunminException("config file " + path + ": no such key " + key + " (see --help)");
+      if (key.startsWith("hunmin.spark.conf.")) continue;
+      if (!key.startsWith("hunmin.")) {
+        if (defaults.hasPathOrNull("hunmin." + key)) throw new HunminException(source + ": " + key + " must be written hunmin." + key);
+        continue;
+      }
+      if (!defaults.hasPathOrNull(key)) throw new HunminException(source + ": no such key " + key + " (see --help)");
+      if (defaults.getValue(key).valueType() == ConfigValueType.OBJECT) {
+        throw new HunminException(source + ": " + key + " is a section; set its keys (" + key + ".…), not the section itself");
       }
     }
-    return file;
+    return given;
   }
 
   /** {@code key=value}; the key may omit the leading {@code hunmin.}; lists and objects are HOCON. */
-  private static Config parseSet(String set) {
+  private static Config parseSet(String set, Config defaults) {
     int eq = set.indexOf('=');
     if (eq <= 0) throw new HunminException("--set needs key=value, got '" + set + "'");
     String key = set.substring(0, eq).trim();
     if (!key.startsWith("hunmin.")) key = "hunmin." + key;
     String value = set.substring(eq + 1).trim();
-    if (!defaults().hasPathOrNull(key) && !key.startsWith("hunmin.spark.conf.")) {
-      throw new HunminException("--set " + key + ": no such key (see --help)");
-    }
+    Config parsed;
     if (value.startsWith("[") || value.startsWith("{") || value.startsWith("\"")) {
       try {
-        return ConfigFactory.parseString(quoteKey(key) + " = " + value);
+        parsed = ConfigFactory.parseString(quoteKey(key) + " = " + value);
       } catch (ConfigException e) {
         throw new HunminException("--set " + key + ": " + e.getMessage());
       }
+    } else {
+      parsed = ConfigFactory.empty().withValue(quoteKey(key), ConfigValueFactory.fromAnyRef(value));
     }
-    return ConfigFactory.empty().withValue(quoteKey(key), ConfigValueFactory.fromAnyRef(value));
+    return requireKnownKeys(parsed, "--set " + key, defaults);
   }
 
   /** Spark conf keys contain dots that are part of one key: hunmin.spark.conf."spark.x.y". */

@@ -20,12 +20,21 @@ final class Spark {
     SparkSession spark;
     try {
       spark = builder.getOrCreate();
+    } catch (IllegalArgumentException e) { // a Spark setting of the wrong type or range
+      throw new HunminException("Spark configuration: " + deepest(e));
     } catch (Exception e) { // SparkException, undeclared by Scala; rethrown as it is when it is another failure
-      // SparkContext refuses a master it cannot parse
-      if (String.valueOf(e.getMessage()).startsWith("Could not parse Master URL")) {
-        throw new HunminException("--master: " + e.getMessage() + " (local[N], spark://host:port, yarn, k8s://…)");
+      // SparkContext refuses a master it cannot parse, or local[0]
+      String message = String.valueOf(e.getMessage());
+      if (message.startsWith("Could not parse Master URL") || message.startsWith("Asked to run locally with")) {
+        throw new HunminException("--master: " + message + " (local[N], spark://host:port, yarn, k8s://…)");
       }
       throw e;
+    }
+    try {
+      spark.sessionState(); // built lazily, and it is what checks the spark.sql.* values
+    } catch (IllegalArgumentException e) {
+      if (!existing) spark.stop();
+      throw new HunminException("Spark configuration: " + deepest(e));
     }
     // on the Hadoop configuration, not the SparkConf: every job reads and ships this one (also to executors, with
     // each job), it applies to a session that already existed, and the secret stays out of Spark's environment
@@ -51,6 +60,11 @@ final class Spark {
 
   private static void setIfGiven(Configuration conf, String key, String value) {
     if (value != null && !value.isBlank()) conf.set(key, value.strip());
+  }
+
+  private static String deepest(Throwable t) {
+    while (t.getCause() != null) t = t.getCause();
+    return String.valueOf(t.getMessage()).lines().findFirst().orElse("");
   }
 
   private static boolean live(scala.Option<SparkSession> session) {

@@ -88,15 +88,30 @@ final class StageOutput implements AutoCloseable {
     }
   }
 
-  /** Refuses an output (qualified) that is one of the paths a command reads or holds one of them. */
+  /**
+   * Refuses an output (qualified) that is one of the paths a command reads, holds one of them, or lies inside one
+   * (a rerun would read it). Local paths are compared with their links resolved, so a link cannot hide an input.
+   */
   static void requireApart(Configuration conf, Path output, List<String> reads) throws IOException {
+    Path out = real(output);
     for (String read : reads) {
-      Path in = withoutGlob(new Path(read));
+      Path given = new Path(read);
+      Path in = withoutGlob(given);
       FileSystem inFs = in.getFileSystem(conf);
-      if (inFs.getUri().equals(output.getFileSystem(conf).getUri()) && isWithin(inFs.makeQualified(in), output)) {
-        throw new HunminException("output " + output + " would replace the input " + read + ": choose another --output");
+      if (!inFs.getUri().equals(output.getFileSystem(conf).getUri())) continue;
+      in = real(inFs.makeQualified(in));
+      if (isWithin(in, out)) throw new HunminException("output " + output + " would replace the input " + read + ": choose another --output");
+      // below a glob's directory only what the glob matches is read
+      if (given.equals(withoutGlob(given)) && isWithin(out, in)) {
+        throw new HunminException("output " + output + " lies inside the input " + read + ", which a rerun would read: choose another --output");
       }
     }
+  }
+
+  /** A local path with its symbolic links resolved (as far as it exists); other stores have no links. */
+  private static Path real(Path qualified) throws IOException {
+    if (!"file".equals(qualified.toUri().getScheme())) return qualified;
+    return new Path("file", null, new java.io.File(qualified.toUri().getPath()).getCanonicalPath());
   }
 
   /** The part of a path before its first glob character (a directory that holds every match). */

@@ -197,6 +197,63 @@ class BadInputTest {
   }
 
   @Test
+  void configurationThatCannotApplyIsRefusedBeforeAnyOutput() throws IOException {
+    Path in = Files.writeString(tmp.resolve("doc.txt"), GOOD, StandardCharsets.UTF_8);
+    Path prefixless = Files.writeString(tmp.resolve("prefixless.conf"), "base = 4\nclean.partitions = ${base}\n");
+    Path overlay = Files.writeString(tmp.resolve("overlay.conf"), "hunmin.clean.partitons = 4\n");
+    String[][] cases = {
+        {"--set", "clean.filter=3"},
+        {"--conf", prefixless.toString()},
+        {"--overlay", overlay.toString()},
+        {"--set", "clean.pii.placeholder=<%d>"},
+        {"--master", "local[0]"},
+        {"--set", "spark.conf.spark.sql.shuffle.partitions=abc"},
+    };
+    String[] errors = {
+        "--set hunmin.clean.filter: hunmin.clean.filter is a section; set its keys (hunmin.clean.filter.…), not the section itself",
+        "config file " + prefixless + ": clean.partitions must be written hunmin.clean.partitions",
+        "overlay " + overlay + ": no such key hunmin.clean.partitons (see --help)",
+        "PII placeholder '<%d>' is no String.format pattern taking the kind as one %s",
+        "--master: Asked to run locally with 0 threads",
+        "Spark configuration: spark.sql.shuffle.partitions should be int, but was abc",
+    };
+    for (int i = 0; i < cases.length; i++) {
+      Hunmin.Result r = clean(in, cases[i]);
+      assertEquals(2, r.exit(), r.err());
+      assertTrue(r.errorLine().startsWith("hunmin clean: error: " + errors[i]), r.errorLine());
+      assertNoOutput();
+    }
+    Hunmin.Result colon = Hunmin.run("clean", "--input", in.toString(), "--output", tmp.resolve("a:b").toString());
+    assertEquals(2, colon.exit(), colon.err());
+    assertTrue(colon.errorLine().startsWith("hunmin clean: error: not a usable path: "), colon.errorLine());
+  }
+
+  @Test
+  void stageKeysThePipelineSetsItselfAreRefused() {
+    Hunmin.Result r = Hunmin.run("pipeline", "--work", tmp.resolve("work").toString(), "--set", "pretrain.max-steps=5");
+    assertEquals(2, r.exit(), r.err());
+    assertEquals("hunmin pipeline: error: hunmin.pretrain.max-steps is set by the pipeline itself (use the pipeline's --pretrain-steps)",
+        r.errorLine());
+    assertFalse(Files.exists(tmp.resolve("work")));
+  }
+
+  @Test
+  void anOutputInsideItsInputOrReachingItThroughALinkIsRefused() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("corpus"));
+    Path in = Files.writeString(dir.resolve("doc.txt"), GOOD, StandardCharsets.UTF_8);
+    Path link = Files.createSymbolicLink(tmp.resolve("link"), dir);
+    Hunmin.Result through = Hunmin.run("clean", "--input", link.resolve("doc.txt").toString(), "--output", dir.toString(), "--overwrite");
+    assertEquals(2, through.exit(), through.err());
+    assertTrue(through.errorLine().endsWith("would replace the input " + link.resolve("doc.txt") + ": choose another --output"), through.errorLine());
+    assertEquals(GOOD, Files.readString(in));
+    Hunmin.Result inside = Hunmin.run("clean", "--input", dir.toString(), "--output", dir.resolve("clean").toString());
+    assertEquals(2, inside.exit(), inside.err());
+    assertEquals("hunmin clean: error: output file:" + dir.resolve("clean") + " lies inside the input " + dir
+        + ", which a rerun would read: choose another --output", inside.errorLine());
+    assertFalse(Files.exists(dir.resolve("clean")));
+  }
+
+  @Test
   void anOutputThatHoldsTheInputIsRefusedAndTheInputKept() throws IOException {
     Path dir = Files.createDirectories(tmp.resolve("corpus"));
     Path in = Files.writeString(dir.resolve("doc.txt"), GOOD, StandardCharsets.UTF_8);

@@ -67,6 +67,30 @@ class SkipIfDoneTest {
   }
 
   @Test
+  void aStepIsDoneHoweverItsPathsAreSpelledAndAfterItsWorkDirectoryMoved() throws IOException {
+    Path work = tmp.resolve("spelled");
+    Path clean = work.resolve("clean");
+    assertEquals(0, clean(clean).exit());
+    Path relative = Path.of("").toAbsolutePath().relativize(clean);
+    for (String out : new String[] {relative.toString(), "file://" + clean}) {
+      Hunmin.Result r = Hunmin.run("clean", "--input", "file://" + sample, "--output", out, "--skip-if-done");
+      assertTrue(r.out().startsWith("clean: skipped: "), r.out() + r.err());
+    }
+    String[] vocab = {"--vocab-size", "1500", "--iterations", "1", "--refinements", "0", "--skip-if-done"};
+    assertEquals(0, Hunmin.run(concat(new String[] {"vocab", "--input", clean.toString(), "--output", work.resolve("vocab").toString()}, vocab)).exit());
+    Path moved = Files.move(work, tmp.resolve("moved"));
+    Hunmin.Result r = Hunmin.run(concat(new String[] {"vocab", "--input", moved.resolve("clean").toString(), "--output",
+        moved.resolve("vocab").toString()}, vocab));
+    assertTrue(r.out().startsWith("vocab: skipped: "), r.out() + r.err());
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  @Test
   void aStepIsNotDoneWhenTheStageItReadWasRemadeWithAnotherConfiguration() throws IOException {
     Path clean = tmp.resolve("upstream-clean");
     Path vocab = tmp.resolve("vocab");
