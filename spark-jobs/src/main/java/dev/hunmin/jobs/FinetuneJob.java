@@ -48,12 +48,17 @@ final class FinetuneJob {
     }
   }
 
+  /** A task file's usable rows, and how many rows it skipped (no text, or a label the task does not know). */
+  record Rows(List<Task.Item> items, int skipped) {}
+
   /** One of a task's files under --data, on any Hadoop file system (a local folder, s3a://…). */
-  static List<Task.Item> items(Configuration conf, org.apache.hadoop.fs.Path data, Task task, String file) throws IOException {
+  static Rows items(Configuration conf, org.apache.hadoop.fs.Path data, Task task, String file) throws IOException {
     org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(data, file);
     org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(conf);
     if (!fs.exists(p)) throw new HunminException("task " + task.name() + ": " + p + " not found (--data is the folder of the evaluation sets)");
-    return task.parse(ModelFiles.readText(fs, p).lines().toList(), p.toString());
+    List<String> lines = ModelFiles.readText(fs, p).lines().toList();
+    List<Task.Item> items = task.parse(lines, p.toString());
+    return new Rows(items, Math.max(0, lines.size() - 1 - items.size()));
   }
 
   /** Fine-tunes one model on one task; scores on the test file. The model goes under output/model when output is set. */
@@ -72,8 +77,10 @@ final class FinetuneJob {
         s.positive("learning-rate", 1e3), s.number("warmup-ratio", 0, 1), s.number("weight-decay", 0, 1e3),
         s.number("max-grad-norm", 0, 1e9), s.seed());
     int logEvery = s.integer("log-every", 1);
-    List<Finetuner.Example> train = encode(tokenizer, sample(items(conf, data, task, task.trainFile()), s.integer("max-train", 0), s.seed()), maxLength);
-    List<Task.Item> testItems = sample(items(conf, data, task, task.testFile()), s.integer("max-test", 0), s.seed());
+    Rows trainRows = items(conf, data, task, task.trainFile());
+    Rows testRows = items(conf, data, task, task.testFile());
+    List<Finetuner.Example> train = encode(tokenizer, sample(trainRows.items(), s.integer("max-train", 0), s.seed()), maxLength);
+    List<Task.Item> testItems = sample(testRows.items(), s.integer("max-test", 0), s.seed());
     List<Finetuner.Example> test = encode(tokenizer, testItems, maxLength);
     try (NDManager manager = NDManager.newBaseManager(PretrainJob.device(s.string("device")))) {
       Bert bert = switch (init) {
@@ -96,6 +103,7 @@ final class FinetuneJob {
       r.put("scores", Scores.of(task, gold, predicted));
       r.put("train_examples", train.size());
       r.put("test_examples", test.size());
+      r.put("skipped_rows", StageOutput.ordered("train", trainRows.skipped(), "test", testRows.skipped()));
       r.put("epochs", settings.epochs());
       r.put("steps", steps);
       r.put("seed", s.seed());

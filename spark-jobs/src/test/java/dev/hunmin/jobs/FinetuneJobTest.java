@@ -32,6 +32,26 @@ class FinetuneJobTest {
   }
 
   @Test
+  void rowsWithoutTextOrWithAnUnknownLabelAreSkippedAndCounted() throws IOException {
+    Path nsmc = Files.createDirectories(tmp.resolve("crafted/nsmc"));
+    java.util.List<String> train = new java.util.ArrayList<>(java.util.List.of("id\tdocument\tlabel"));
+    for (int i = 0; i < 32; i++) train.add(i + "\t" + (i % 2 == 0 ? "정말 재미있는 영화 " : "시간 아까운 영화 ") + i + "\t" + i % 2);
+    train.add("100\t\t1");            // no text
+    train.add("101\t좋은 영화\t5");    // a label NSMC does not have
+    train.add("102\t짧은 줄");         // no label column at all
+    Files.write(nsmc.resolve("ratings_train.tsv"), train);
+    Files.write(nsmc.resolve("ratings_test.tsv"), train.subList(0, 9));
+    Path out = tmp.resolve("crafted-out");
+    Hunmin.Result r = Hunmin.run("finetune", "--model", model.toString(), "--task", "nsmc", "--data", tmp.resolve("crafted").toString(),
+        "--output", out.toString(), "--epochs", "1", "--batch-size", "16");
+    assertEquals(0, r.exit(), r.err());
+    JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+    assertEquals(32, results.at("/train_examples").asInt());
+    assertEquals(3, results.at("/skipped_rows/train").asInt(), results.toString());
+    assertEquals(0, results.at("/skipped_rows/test").asInt());
+  }
+
+  @Test
   void finetuneScoresATaskAndSavesAClassifierInHuggingFaceLayout() throws IOException {
     Path out = tmp.resolve("nsmc");
     Hunmin.Result r = Hunmin.run("finetune", "--model", model.toString(), "--task", "nsmc", "--data", data, "--output", out.toString(),
