@@ -22,7 +22,7 @@ shift
 case "$command" in
   clean|vocab|nsp|tokenize)
     profile=(--conf spark.executor.memory=8g --conf spark.executor.cores=4) ;;
-  pretrain|pipeline)
+  pretrain|pipeline|audit)
     profile=(--conf spark.executor.memory=16g --conf spark.executor.cores=8 --conf spark.task.cpus=8) ;;
   *)
     profile=(--conf spark.executor.memory=4g --conf spark.executor.cores=2) ;;
@@ -34,10 +34,12 @@ if [[ "$command" == pretrain && -n "${HUNMIN_GPUS:-}" ]]; then
     --conf "spark.executor.resource.gpu.discoveryScript=${HUNMIN_GPU_DISCOVERY:-./gpu-discovery.sh}"
     --files "$root/submit/gpu-discovery.sh")
 fi
-# DJL's PyTorch natives are not in the cluster jar (per platform, large): executors get them from these jars,
-# unless HUNMIN_PYTORCH_JARS names others (a CUDA build) or is empty (PYTORCH_LIBRARY_PATH on the nodes).
+# DJL's PyTorch natives are not in the cluster jar (per platform, large): every command that runs a model gets
+# them from these jars, unless HUNMIN_PYTORCH_JARS names others (a CUDA build) or is empty (PYTORCH_LIBRARY_PATH
+# on the nodes).
 case "$command" in
-  pretrain|export-hf|fill-mask|pipeline)
+  clean|vocab|nsp|tokenize|inspect) ;;
+  *)
     natives="${HUNMIN_PYTORCH_JARS-$(ls "$root"/spark-jobs/target/lib/pytorch-jni-*.jar "$root"/spark-jobs/target/lib/pytorch-native-cpu-*.jar 2>/dev/null | paste -sd, -)}"
     [[ -z "$natives" ]] || profile+=(--jars "$natives") ;;
 esac
@@ -47,9 +49,15 @@ java_options="-Dai.djl.offline=true $(sed '/^#/d;/^$/d' "$root/conf/jvm.options"
 profile+=(--conf "spark.executor.extraJavaOptions=$java_options")
 
 args=(--class dev.hunmin.jobs.Main --name "hunmin $command" "${profile[@]}")
+# HUNMIN_SUBMIT_OPTS is split into words as a shell would, quotes keeping a value with spaces together
+# (--conf "spark.executor.extraJavaOptions=-Da -Db"), without running anything in it
+submit_opts=()
+if [[ -n "${HUNMIN_SUBMIT_OPTS:-}" ]]; then
+  words="$(xargs printf '%s\n' <<< "$HUNMIN_SUBMIT_OPTS")" || { echo "spark-submit.sh: HUNMIN_SUBMIT_OPTS: unmatched quote" >&2; exit 2; }
+  [[ -z "$words" ]] || mapfile -t submit_opts <<< "$words"
+fi
 if [[ -n "${SPARK_HOME:-}" ]]; then
-  # shellcheck disable=SC2086
-  exec "$SPARK_HOME/bin/spark-submit" --driver-java-options "$java_options" "${args[@]}" ${HUNMIN_SUBMIT_OPTS:-} \
+  exec "$SPARK_HOME/bin/spark-submit" --driver-java-options "$java_options" "${args[@]}" "${submit_opts[@]}" \
     "$jar" "$command" --overlay cluster "$@"
 fi
 home="$("$root/submit/spark-home.sh")"
@@ -66,4 +74,4 @@ export SPARK_HOME="$home" SPARK_SCALA_VERSION=2.12 SPARK_LOCAL_IP="${SPARK_LOCAL
 # shellcheck disable=SC2086
 exec java -Xmx${HUNMIN_DRIVER_MEMORY:-2g} "${opens[@]}" $java_options \
   -Dlog4j2.configurationFile="$root/conf/log4j2.properties" -cp "$home/jars/*" org.apache.spark.deploy.SparkSubmit \
-  "${args[@]}" ${HUNMIN_SUBMIT_OPTS:-} "$jar" "$command" --overlay cluster "$@"
+  "${args[@]}" "${submit_opts[@]}" "$jar" "$command" --overlay cluster "$@"

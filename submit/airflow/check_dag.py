@@ -88,6 +88,9 @@ def hunmin_args(task):
     words = shlex.split(task.bash_command)
     at = [i for i, w in enumerate(words) if w.endswith("submit/spark-submit.sh")]
     assert len(at) == 1, f"{task.task_id}: one submit/spark-submit.sh call expected: {task.bash_command}"
+    # the launcher as one word, also when HUNMIN_HOME holds a space (paths must be quoted)
+    launcher = os.path.join(os.environ.get("HUNMIN_HOME", "/opt/hunmin"), "submit", "spark-submit.sh")
+    assert words[at[0]] == launcher, f"{task.task_id}: launcher {words[at[0]]!r}, expected {launcher!r}"
     return words[at[0] + 1:]
 
 

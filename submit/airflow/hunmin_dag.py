@@ -9,9 +9,11 @@ Settings come from the environment of the Airflow worker:
   HUNMIN_HOME        the Hunmin checkout with the built jars (mvn -DskipTests package)
   HUNMIN_CORPUS      the raw corpus (files, directories or globs, comma-separated)
   HUNMIN_WORK        where the stages write (hdfs://…, s3a://…, a shared directory)
+  HUNMIN_EVAL_DATA   the evaluation sets for evaluate (NSMC, KorNLI, KorSTS in their published formats)
   HUNMIN_SUBMIT_OPTS spark-submit options for every step (--master yarn …); see README "Operations"
 """
 import os
+import shlex
 from datetime import datetime, timedelta
 
 from airflow import DAG
@@ -20,17 +22,21 @@ from airflow.operators.bash import BashOperator
 HOME = os.environ.get("HUNMIN_HOME", "/opt/hunmin")
 CORPUS = os.environ.get("HUNMIN_CORPUS", "hdfs:///data/corpus")
 WORK = os.environ.get("HUNMIN_WORK", "hdfs:///hunmin")
+EVAL_DATA = os.environ.get("HUNMIN_EVAL_DATA", "hdfs:///data/eval")
 
 # Each step: the command and its flags; inputs are the earlier steps' outputs under WORK.
 STEPS = [
-    ("clean", "clean", f"--input {CORPUS} --output {WORK}/clean"),
-    ("vocab", "vocab", f"--input {WORK}/clean --output {WORK}/vocab --vocab-size 30000"),
-    ("nsp", "nsp", f"--input {WORK}/clean --vocab {WORK}/vocab --output {WORK}/nsp --shards 64"),
+    ("clean", "clean", ["--input", CORPUS, "--output", f"{WORK}/clean"]),
+    ("vocab", "vocab", ["--input", f"{WORK}/clean", "--output", f"{WORK}/vocab", "--vocab-size", "30000"]),
+    ("nsp", "nsp", ["--input", f"{WORK}/clean", "--vocab", f"{WORK}/vocab", "--output", f"{WORK}/nsp", "--shards", "64"]),
     # --resume: a retry continues from the newest checkpoint instead of step 0
-    ("pretrain", "pretrain", f"--input {WORK}/nsp --vocab {WORK}/vocab --output {WORK}/pretrain --size base --resume"),
-    ("export", "export-hf", f"--model {WORK}/pretrain --output {WORK}/model"),
-    # the seeds' downstream table for the new model, random init beside it
-    ("evaluate", "evaluate", f"--models {WORK}/model --tasks nsmc,kornli,korsts --output {WORK}/evaluate"),
+    ("pretrain", "pretrain", ["--input", f"{WORK}/nsp", "--vocab", f"{WORK}/vocab", "--output", f"{WORK}/pretrain",
+                              "--size", "base", "--resume"]),
+    ("export", "export-hf", ["--model", f"{WORK}/pretrain", "--output", f"{WORK}/model"]),
+    # the seeds' downstream table for the new model, random init beside it; the task's working directory is a
+    # temporary one, so the evaluation sets are named, not left to the relative default
+    ("evaluate", "evaluate", ["--models", f"{WORK}/model", "--tasks", "nsmc,kornli,korsts", "--output", f"{WORK}/evaluate",
+                              "--set", f"finetune.data={EVAL_DATA}"]),
 ]
 
 default_args = {
@@ -53,7 +59,8 @@ with DAG(
     for task_id, command, flags in STEPS:
         task = BashOperator(
             task_id=task_id,
-            bash_command=f"{HOME}/submit/spark-submit.sh {command} {flags} --skip-if-done",
+            # quoted: a path with a space stays one word
+            bash_command=shlex.join([f"{HOME}/submit/spark-submit.sh", command, *flags, "--skip-if-done"]),
             # pretrain runs for hours or days; the others minutes to hours
             execution_timeout=timedelta(days=7) if command == "pretrain" else timedelta(hours=12),
         )

@@ -372,6 +372,13 @@ final class CleanJob {
     return Vectors.sparse(dim, idx, ones);
   }
 
+  /** Counts under the report's documented keys, 0 where nothing was counted (a step off, or nothing found). */
+  private static Map<String, Long> everyKey(Map<String, Long> counted, String... keys) {
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (String key : keys) out.put(key, counted.getOrDefault(key, 0L));
+    return out;
+  }
+
   private static Map<String, Object> report(Settings s, List<String> inputs, Counters c, long docsOut, long sentencesOut,
       long started) {
     Map<String, Object> r = new LinkedHashMap<>();
@@ -383,8 +390,9 @@ final class CleanJob {
     r.put("pii", c.withPrefix("pii."));
     r.put("normalize", c.withPrefix("normalize."));
     r.put("boilerplate_sentences", c.get("boilerplate_sentences"));
-    r.put("dedup", c.withPrefix("dedup."));
-    r.put("exclusion", c.withPrefix("exclusion."));
+    r.put("dedup", everyKey(c.withPrefix("dedup."), "documents", "near_duplicate_documents", "sentences",
+        "documents_emptied_by_sentence_dedup"));
+    r.put("exclusion", everyKey(c.withPrefix("exclusion."), "texts", "documents", "sentences"));
     r.put("seconds", Math.round((System.nanoTime() - started) / 1e7) / 100.0);
     r.put("config", s.section());
     r.put("summary", String.format("%d documents in, %d out, %d sentences", c.get("documents_in"), docsOut, sentencesOut));

@@ -53,7 +53,7 @@ final class Completion {
   /** The directory whose _SUCCESS marks the command done, or null for commands that write no marker. */
   static String markedOutput(Settings s) {
     return switch (s.command()) {
-      case "clean", "vocab", "nsp", "pretrain", "export-hf", "finetune", "evaluate", "predict" -> s.requiredString("output");
+      case "clean", "vocab", "nsp", "pretrain", "export-hf", "finetune", "evaluate", "predict", "audit" -> s.requiredString("output");
       case "pipeline" -> s.requiredString("work");
       default -> null;
     };

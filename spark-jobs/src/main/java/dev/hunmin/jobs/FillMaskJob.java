@@ -6,8 +6,6 @@ import dev.hunmin.audit.MaskedLmScorer;
 import dev.hunmin.model.Bert;
 import dev.hunmin.tokenize.WordPieceTokenizer;
 import dev.hunmin.util.HunminException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -49,14 +47,11 @@ final class FillMaskJob {
       for (String text : texts) lines.add(JSON.writeValueAsString(fill(scorer, bert.config().maxPositionEmbeddings(), text, topK)));
     }
     String output = s.string("output");
-    if (output.isBlank()) {
-      PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-      lines.forEach(out::println);
-    } else {
-      ModelFiles.writeText(new Path(output).getFileSystem(conf), new Path(output), String.join("\n", lines) + "\n");
-    }
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("summary", lines.size() + " texts filled" + (output.isBlank() ? "" : " → " + output));
+    // without --output the JSON lines are all the command prints, so they can be piped
+    if (output.isBlank()) report.put("print", String.join("\n", lines));
+    else ModelFiles.writeText(new Path(output).getFileSystem(conf), new Path(output), String.join("\n", lines) + "\n");
     return report;
   }
 

@@ -20,8 +20,12 @@ class AirflowDagTest {
   @Test
   void theDagRunsTheStepsInOrderWithRetriesAndFlagsTheCommandsKnow() throws IOException, InterruptedException {
     Path root = Path.of(System.getProperty("hunmin.root", ".."));
-    Process p = new ProcessBuilder("python3", "submit/airflow/check_dag.py", "--print")
-        .directory(root.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    ProcessBuilder b = new ProcessBuilder("python3", "submit/airflow/check_dag.py", "--print")
+        .directory(root.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT);
+    // paths with spaces must reach the launcher as single words
+    b.environment().put("HUNMIN_HOME", "/opt/hunmin home");
+    b.environment().put("HUNMIN_WORK", "/data/hunmin work");
+    Process p = b.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(60, TimeUnit.SECONDS), "check_dag.py did not finish");
     assertEquals(0, p.exitValue(), "check_dag.py failed (its message is above)");
@@ -33,6 +37,8 @@ class AirflowDagTest {
       String[] args = json.readValue(line, String[].class);
       Settings s = Settings.load(Cli.parse(args));
       assertTrue(s.skipIfDone(), line);
+      String output = s.root().getString("hunmin." + args[0] + ".output");
+      assertTrue(output.startsWith("/data/hunmin work/"), line);
     }
   }
 }

@@ -39,5 +39,9 @@ class AuditJobTest {
     }
     assertEquals(65, Files.readString(out.resolve("canaries.txt")).lines().filter(l -> !l.isBlank()).count(), "1 + 64 documents");
     System.out.println(Files.readString(out.resolve("results.md")));
+
+    Hunmin.Result again = Hunmin.run("audit", "--output", out.toString(), "--set", "audit.formats=[phone]",
+        "--set", "audit.repeats=[1,64]", "--candidates", "200", "--pretrain-steps", "250", "--skip-if-done");
+    assertTrue(again.out().startsWith("audit: skipped: "), again.out() + again.err());
   }
 }

@@ -43,6 +43,8 @@ class CleanJobTest {
     assertEquals(1, report.at("/drops/too_short").asLong(), "the ㅋㅋㅋ document");
     assertEquals(1, report.at("/dedup/documents").asLong(), "one exact duplicate");
     assertEquals(1, report.at("/dedup/near_duplicate_documents").asLong(), "one near duplicate");
+    assertEquals(0, report.at("/dedup/sentences").asLong(-1), "the documented keys are there when nothing was found");
+    assertEquals(0, report.at("/exclusion/texts").asLong(-1), "and when the step is off");
     assertEquals(1, report.at("/boilerplate_sentences").asLong());
     assertEquals(51, docsOut);
     for (String kind : List.of("phone", "email", "rrn", "card", "account", "ip", "url")) {

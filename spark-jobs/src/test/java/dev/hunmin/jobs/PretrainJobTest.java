@@ -101,6 +101,8 @@ class PretrainJobTest {
     JsonNode two = new ObjectMapper().readTree(lines.get(1));
     assertEquals(2, two.size(), "a list per [MASK]");
     assertEquals(3, two.get(0).size());
+    Hunmin.Result printed = Hunmin.run("fill-mask", "--model", exported.toString(), "--input", probes.toString(), "--top-k", "3");
+    assertEquals(lines, printed.out().lines().toList(), "without --output, the JSON lines and nothing else on standard output");
 
     Hunmin.Result topK = Hunmin.run("fill-mask", "--model", exported.toString(), "--text", "[MASK]이다.", "--top-k", "0");
     assertEquals("hunmin fill-mask: error: --top-k (hunmin.fill-mask.top-k) must be at least 1, not 0", topK.errorLine());
