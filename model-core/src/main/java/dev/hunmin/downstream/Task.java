@@ -86,6 +86,7 @@ public record Task(String name, String trainFile, String testFile, String textA,
         } catch (NumberFormatException e) {
           continue; // as an unknown class label
         }
+        if (!Float.isFinite(label)) continue; // "NaN" and "Infinity" parse, but are no scores
       } else {
         int index = labels.indexOf(f[y].trim());
         if (index < 0) continue;

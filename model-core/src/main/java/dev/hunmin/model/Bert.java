@@ -30,6 +30,7 @@ public final class Bert {
 
   private final BertConfig config;
   private final Map<String, NDArray> params;
+  private List<String> initializedHeads = List.of();
 
   private Bert(BertConfig config, Map<String, NDArray> params) {
     this.config = config;
@@ -97,19 +98,22 @@ public final class Bert {
     SplittableRandom rng = new SplittableRandom(seed);
     Map<String, NDArray> params = new LinkedHashMap<>();
     for (Map.Entry<String, Shape> e : shapes(c).entrySet()) {
-      String name = e.getKey();
-      float[] values = new float[(int) e.getValue().size()];
-      if (name.endsWith("LayerNorm.weight")) {
-        java.util.Arrays.fill(values, 1f);
-      } else if (name.endsWith(".weight")) {
-        for (int i = 0; i < values.length; i++) values[i] = (float) (rng.nextGaussian() * c.initializerRange());
-        if (name.equals("bert.embeddings.word_embeddings.weight")) {
-          java.util.Arrays.fill(values, c.padTokenId() * c.hiddenSize(), (c.padTokenId() + 1) * c.hiddenSize(), 0f);
-        }
-      }
-      params.put(name, manager.create(values, e.getValue()));
+      params.put(e.getKey(), manager.create(initialValues(c, e.getKey(), e.getValue(), rng), e.getValue()));
     }
     return new Bert(c, params);
+  }
+
+  private static float[] initialValues(BertConfig c, String name, Shape shape, SplittableRandom rng) {
+    float[] values = new float[(int) shape.size()];
+    if (name.endsWith("LayerNorm.weight")) {
+      java.util.Arrays.fill(values, 1f);
+    } else if (name.endsWith(".weight")) {
+      for (int i = 0; i < values.length; i++) values[i] = (float) (rng.nextGaussian() * c.initializerRange());
+      if (name.equals("bert.embeddings.word_embeddings.weight")) {
+        java.util.Arrays.fill(values, c.padTokenId() * c.hiddenSize(), (c.padTokenId() + 1) * c.hiddenSize(), 0f);
+      }
+    }
+    return values;
   }
 
   /**
@@ -118,6 +122,16 @@ public final class Bert {
    * error; tied copies (cls.predictions.decoder.*) and position_ids buffers are accepted and ignored.
    */
   public static Bert fromTensors(BertConfig c, NDManager manager, Map<String, SafeTensors.Tensor> tensors) {
+    return fromTensors(c, manager, tensors, null);
+  }
+
+  /**
+   * As {@link #fromTensors(BertConfig, NDManager, Map)}, for a model that goes on training (fine-tuning, or
+   * pretraining from it): pretraining heads the checkpoint lacks (a BertModel has none, a masked-LM checkpoint no
+   * NSP head) start from Hugging Face's initialization drawn from {@code headSeed}, as from_pretrained does, and
+   * a fine-tuned classifier's own head (classifier.*) is left out. {@link #initializedHeads()} names them.
+   */
+  public static Bert fromTensors(BertConfig c, NDManager manager, Map<String, SafeTensors.Tensor> tensors, Long headSeed) {
     Map<String, Shape> shapes = shapes(c);
     Map<String, NDArray> params = new LinkedHashMap<>();
     TreeSet<String> unexpected = new TreeSet<>();
@@ -126,11 +140,19 @@ public final class Bert {
       String name = e.getKey().startsWith("embeddings.") || e.getKey().startsWith("encoder.") || e.getKey().startsWith("pooler.")
           ? "bert." + e.getKey() : e.getKey();
       if (shapes.containsKey(name)) byName.put(name, e.getValue());
+      else if (headSeed != null && name.startsWith("classifier.")) continue;
       else if (!name.startsWith("cls.predictions.decoder.") && !name.endsWith("position_ids")) unexpected.add(e.getKey());
     }
     List<String> missing = new ArrayList<>();
+    List<String> initialized = new ArrayList<>();
+    SplittableRandom heads = headSeed == null ? null : new SplittableRandom(headSeed);
     for (Map.Entry<String, Shape> e : shapes.entrySet()) {
       SafeTensors.Tensor t = byName.get(e.getKey());
+      if (t == null && heads != null && e.getKey().startsWith("cls.")) {
+        params.put(e.getKey(), manager.create(initialValues(c, e.getKey(), e.getValue(), heads), e.getValue()));
+        initialized.add(e.getKey());
+        continue;
+      }
       if (t == null) {
         missing.add(e.getKey());
         continue;
@@ -143,7 +165,14 @@ public final class Bert {
     if (!missing.isEmpty() || !unexpected.isEmpty()) {
       throw new HunminException("checkpoint does not match the config: missing " + missing + ", unexpected " + unexpected);
     }
-    return new Bert(c, params);
+    Bert bert = new Bert(c, params);
+    bert.initializedHeads = List.copyOf(initialized);
+    return bert;
+  }
+
+  /** The head tensors {@link #fromTensors(BertConfig, NDManager, Map, Long)} initialized, as the checkpoint lacked them. */
+  public List<String> initializedHeads() {
+    return initializedHeads;
   }
 
   /** The parameters as Hugging Face tensors (what model.safetensors holds). */

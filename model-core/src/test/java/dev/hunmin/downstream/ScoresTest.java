@@ -32,6 +32,20 @@ class ScoresTest {
   }
 
   @Test
+  void rowsWithoutTextOrUsableLabelAreSkipped() {
+    Task sts = Task.named("korsts");
+    String header = "genre\tfilename\tyear\tid\tscore\tsentence1\tsentence2";
+    List<Task.Item> items = sts.parse(List.of(header,
+        "g\tf\t2017\t1\t4.2\t하나\t둘",
+        "g\tf\t2017\t2\tNaN\t하나\t둘",
+        "g\tf\t2017\t3\tInfinity\t하나\t둘",
+        "g\tf\t2017\t4\tabc\t하나\t둘",
+        "g\tf\t2017\t5\t3.0\t\t둘"), "crafted");
+    assertEquals(1, items.size());
+    assertEquals(4.2f, items.get(0).label(), 1e-6);
+  }
+
+  @Test
   void everyTaskReadsItsPublishedFiles() {
     Path eval = SharedData.require("eval");
     for (Task t : Task.ALL) {

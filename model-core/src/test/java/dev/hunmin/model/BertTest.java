@@ -99,6 +99,33 @@ class BertTest {
   }
 
   @Test
+  void aModelThatTrainsOnGetsTheHeadsItsCheckpointLacks() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      Map<String, SafeTensors.Tensor> encoder = new LinkedHashMap<>();
+      Bert.initialize(TINY, m, 1).toTensors().forEach((k, v) -> {
+        if (!k.startsWith("cls.")) encoder.put(k.substring("bert.".length()), v); // a BertModel checkpoint
+      });
+      encoder.put("classifier.weight", new SafeTensors.Tensor(new long[] {1}, new float[] {0})); // a fine-tuned classifier's
+      HunminException strict = assertThrows(HunminException.class, () -> Bert.fromTensors(TINY, m, encoder));
+      assertTrue(strict.getMessage().contains("missing [cls."), strict.getMessage());
+
+      Bert a = Bert.fromTensors(TINY, m, encoder, 7L);
+      Bert b = Bert.fromTensors(TINY, m, encoder, 7L);
+      assertEquals(Bert.shapes(TINY).keySet(), a.parameters().keySet());
+      assertTrue(a.initializedHeads().contains("cls.seq_relationship.weight") && a.initializedHeads().stream().allMatch(n -> n.startsWith("cls.")));
+      assertArrayEquals(a.parameters().get("cls.seq_relationship.weight").toFloatArray(),
+          b.parameters().get("cls.seq_relationship.weight").toFloatArray(), "the same seed, the same heads (every replica alike)");
+      assertArrayEquals(Bert.initialize(TINY, m, 1).parameters().get("bert.pooler.dense.weight").toFloatArray(),
+          a.parameters().get("bert.pooler.dense.weight").toFloatArray(), "the encoder as the checkpoint has it");
+
+      Map<String, SafeTensors.Tensor> noEncoder = new LinkedHashMap<>(encoder);
+      noEncoder.remove("pooler.dense.bias");
+      HunminException e = assertThrows(HunminException.class, () -> Bert.fromTensors(TINY, m, noEncoder, 7L));
+      assertTrue(e.getMessage().contains("missing [bert.pooler.dense.bias]"), e.getMessage());
+    }
+  }
+
+  @Test
   void lossFallsWhenTrainingOnABatch() {
     try (NDManager m = NDManager.newBaseManager()) {
       Bert bert = Bert.initialize(TINY, m, 5);

@@ -22,7 +22,7 @@ final class AuditReport {
       List<Map<String, Object>> rows = rows(arm.getValue());
       for (int i = 0; i < canaries.size(); i++) sums.merge(canaries.get(i).repeats(), (Double) rows.get(i).get("exposure"), Double::sum);
       b.append("| ").append(arm.getKey()).append(" |");
-      sums.forEach((r, sum) -> b.append(String.format(" %.2f |", sum / counts.get(r))));
+      sums.forEach((r, sum) -> b.append(String.format(" %.2f |", bits(sum / counts.get(r)))));
       b.append('\n');
     }
     return b.toString();
@@ -42,7 +42,7 @@ final class AuditReport {
       for (Object arm : arms.values()) {
         Map<String, Object> r = rows(arm).get(i);
         b.append(String.format(" %d | %s%.2f | %d/%d |", (Long) r.get("secret_in_clean_text"),
-            Boolean.TRUE.equals(r.get("exposure_is_lower_bound")) ? "≥ " : "", (Double) r.get("exposure"),
+            Boolean.TRUE.equals(r.get("exposure_is_lower_bound")) ? "≥ " : "", bits((Double) r.get("exposure")),
             (Integer) r.get("probe_tokens_recovered"), (Integer) r.get("probe_tokens")));
       }
       b.append('\n');
@@ -58,6 +58,11 @@ final class AuditReport {
       b.append('\n');
     }
     return b.toString();
+  }
+
+  /** Exposure for the table: a rounding error below zero is shown as 0.00, not -0.00. */
+  private static double bits(double exposure) {
+    return Math.abs(exposure) < 0.005 ? 0 : exposure;
   }
 
   @SuppressWarnings("unchecked")

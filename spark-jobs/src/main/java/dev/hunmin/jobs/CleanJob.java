@@ -70,6 +70,9 @@ final class CleanJob {
   static Map<String, Object> run(SparkSession spark, Settings s) throws IOException {
     long started = System.nanoTime();
     List<String> inputs = SampleCorpus.resolve(spark, s.list("input"), s.requiredString("output"));
+    // the embedded sample's copy lies beside the output; its documents' source says "sample", wherever that is
+    Map<String, String> sources = new java.util.HashMap<>();
+    for (int i = 0; i < inputs.size(); i++) if (s.list("input").get(i).equals("sample")) sources.put(inputs.get(i), "sample");
     DocumentCleaner cleaner = cleaner(s);
     boolean failOnBad = badRecordPolicy(s);
     // every setting is checked before the corpus is read: a bad value fails at once, not after the cleaning
@@ -95,7 +98,8 @@ final class CleanJob {
       }
       Dataset<Row> docs = spark.createDataFrame(
           cleaned.filter(c -> c.counters() == null)
-              .map(c -> RowFactory.create(c.source(), c.offset(), c.key(), c.sentences().toArray(new String[0]))), DOCS);
+              .map(c -> RowFactory.create(sources.getOrDefault(c.source(), c.source()), c.offset(), c.key(),
+                  c.sentences().toArray(new String[0]))), DOCS);
 
       // each corpus-wide step is materialized once: its counts and the next step read the stored result
       Steps steps = new Steps(docs);

@@ -36,10 +36,13 @@ final class Completion {
   /** Keys that say where or how a run goes, not what it makes. */
   private static final Set<String> NOT_OUTPUT = Set.of("output", "work", "overwrite", "resume", "log-every",
       "stop-at-step", "allreduce-timeout-seconds");
-  /** Keys naming earlier stages' outputs: a command reads them, and their own fingerprints are part of this one. */
-  private static final List<String> UPSTREAM = List.of("input", "vocab", "model", "models", "init");
-  /** Keys whose values are paths, which the fingerprint takes by what they name, not by how they are spelled. */
+  /**
+   * Keys whose values are paths a command reads: the fingerprint takes them by what they name, not by how they
+   * are spelled, and no output may overlap them.
+   */
   private static final Set<String> PATHS = Set.of("input", "vocab", "model", "models", "init", "exclude", "data");
+  /** How far above a path a stage's marker is looked for: checkpoints/step-N is two levels down. */
+  private static final int MARKER_DEPTH = 2;
   /** The sections a command's output depends on: the pipeline runs the stages with their own sections. */
   private static final Map<String, List<String>> SECTIONS = Map.of(
       "pipeline", List.of("pipeline", "clean", "vocab", "nsp", "pretrain", "fill-mask"),
@@ -96,7 +99,7 @@ final class Completion {
     StringBuilder text = new StringBuilder("command=" + s.command() + "\nseed=" + s.seed() + "\n");
     Config root = s.root();
     Config defaults = Settings.defaults();
-    for (String section : SECTIONS.getOrDefault(s.command(), List.of(s.command()))) {
+    for (String section : sections(s)) {
       String prefix = "hunmin." + section;
       Config values = root.getConfig(prefix);
       canonical(values, defaults.getConfig(prefix)).forEach((k, v) -> {
@@ -105,6 +108,10 @@ final class Completion {
       });
     }
     return sha256(text.toString());
+  }
+
+  private static List<String> sections(Settings s) {
+    return SECTIONS.getOrDefault(s.command(), List.of(s.command()));
   }
 
   private static boolean isPath(String section, String key) {
@@ -126,11 +133,17 @@ final class Completion {
     if (given.equals("sample")) return given;
     try {
       Path path = new Path(given);
-      Path marker = new Path(path, StageOutput.SUCCESS);
-      String done = exists(conf, marker) ? read(conf, marker) : null;
-      if (done != null) return "stage " + done;
-      if (!exists(conf, path) && !given.matches(".*[*?\\[{].*")) return given;
-      return path.getFileSystem(conf).makeQualified(path).toString();
+      path = path.getFileSystem(conf).makeQualified(path);
+      // a stage output, or a directory in one (pretrain's final/ or checkpoints/step-N, finetune's model/)
+      String below = "";
+      Path dir = path;
+      for (int up = 0; up <= MARKER_DEPTH && dir != null; up++, dir = dir.getParent()) {
+        Path marker = new Path(dir, StageOutput.SUCCESS);
+        String done = exists(conf, marker) ? read(conf, marker) : null;
+        if (done != null) return "stage " + done + below;
+        below = "/" + dir.getName() + below;
+      }
+      return exists(conf, path) || given.matches(".*[*?\\[{].*") ? path.toString() : given;
     } catch (IllegalArgumentException | IOException e) { // not a path (the job says so); as given
       return given;
     }
@@ -162,12 +175,15 @@ final class Completion {
     }
   }
 
-  /** The paths a command reads from its section's upstream keys (and clean's exclusion files), as given. */
+  /** The paths a command reads (its sections' path keys: evaluate's finetune.data too), as given. */
   static List<String> upstreamPaths(Settings s) {
-    Config section = s.root().getConfig("hunmin." + s.command());
     List<String> out = new ArrayList<>();
-    for (String key : UPSTREAM) if (section.hasPath(key)) out.addAll(paths(section.getValue(key)));
-    if (section.hasPath("exclude")) out.addAll(paths(section.getValue("exclude")));
+    for (String section : sections(s)) {
+      Config values = s.root().getConfig("hunmin." + section);
+      for (String key : PATHS) {
+        if (isPath(section, key) && values.hasPath(key)) out.addAll(paths(values.getValue(key)));
+      }
+    }
     return out;
   }
 

@@ -35,7 +35,8 @@ final class FillMaskJob {
       Path out = new Path(s.string("output"));
       FileSystem fs = out.getFileSystem(conf);
       if (fs.exists(out) && fs.getFileStatus(out).isDirectory()) throw new HunminException("--output is a directory, not a file: " + out);
-      if (!s.string("input").isBlank() && fs.makeQualified(out).equals(fs.makeQualified(new Path(s.string("input"))))) {
+      if (!s.string("input").isBlank()
+          && StageOutput.real(fs.makeQualified(out)).equals(StageOutput.real(fs.makeQualified(new Path(s.string("input")))))) {
         throw new HunminException("--output is the input " + out + ": choose another file");
       }
     }

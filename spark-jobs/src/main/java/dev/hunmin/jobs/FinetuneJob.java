@@ -84,7 +84,7 @@ final class FinetuneJob {
     List<Finetuner.Example> test = encode(tokenizer, testItems, maxLength);
     try (NDManager manager = NDManager.newBaseManager(PretrainJob.device(s.string("device")))) {
       Bert bert = switch (init) {
-        case "pretrained" -> ModelFiles.readHf(conf, new org.apache.hadoop.fs.Path(modelDir), manager);
+        case "pretrained" -> ModelFiles.readHf(conf, new org.apache.hadoop.fs.Path(modelDir), manager, s.seed());
         case "random" -> Bert.initialize(config, manager, s.seed());
         default -> throw new HunminException("--init must be pretrained or random, not '" + init + "'");
       };

@@ -112,10 +112,16 @@ final class InspectJob {
     return node instanceof ObjectNode o ? o : null;
   }
 
-  /** --vocab, else the vocabulary the stage was made with (its report's config), else none. */
+  /** --vocab, else the vocabulary the stage was made with (its report names it), else none. */
   private static WordPieceTokenizer vocabulary(Configuration conf, Settings s, JsonNode report) {
     String dir = s.string("vocab");
-    if (dir.isBlank() && report != null) dir = report.path("config").path("vocab").asText("");
+    if (dir.isBlank() && report != null) {
+      dir = report.path("vocab").asText(report.path("config").path("vocab").asText(""));
+      // an older report keeps the path as typed, relative to a directory no longer known
+      if (!dir.isBlank() && !new Path(dir).isAbsolute()) {
+        throw new HunminException("the stage's _REPORT.json names its vocabulary by the relative path " + dir + ": pass --vocab");
+      }
+    }
     return dir.isBlank() ? null : Tokenizers.load(conf, dir);
   }
 

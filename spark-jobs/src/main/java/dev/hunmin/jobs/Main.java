@@ -113,6 +113,12 @@ public final class Main {
   /** The HunminException behind a failure, also when a Spark task threw it on an executor. */
   static HunminException find(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
+      // a file that does not match its .crc: changed behind Hadoop's back, or damaged; a retry reads the same bytes
+      if (c instanceof org.apache.hadoop.fs.ChecksumException) {
+        return new HunminException("corrupt input: " + firstLine(c) + " (the file does not match its .crc checksum)");
+      }
+    }
+    for (Throwable c = t; c != null; c = c.getCause()) {
       if (c instanceof HunminException h) return h;
     }
     String message = String.valueOf(t.getMessage());
@@ -130,6 +136,15 @@ public final class Main {
     }
     HunminException parquet = unreadableParquet(t);
     if (parquet != null) return parquet;
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      // the cluster stopped the application under the job: a master that is unreachable or gave up, a killed app
+      String m = String.valueOf(c.getMessage());
+      if (m.startsWith("Cannot call methods on a stopped SparkContext") || m.startsWith("LiveListenerBus is stopped")
+          || m.contains("SparkContext was shut down")) {
+        return new HunminException("the Spark application was stopped under the job (master unreachable, or the "
+            + "cluster ended it; see Spark's log above)", HunminException.EXTERNAL, t);
+      }
+    }
     if (t instanceof java.io.IOException) {
       return new HunminException(firstLine(t), HunminException.EXTERNAL, t);
     }
@@ -140,7 +155,7 @@ public final class Main {
    * Parquet that cannot be decoded (not Parquet at all, a corrupt footer or page) is bad input, wherever a task met
    * it: a retry reads the same bytes. The deepest cause names the file and what is wrong.
    */
-  private static HunminException unreadableParquet(Throwable t) {
+  static HunminException unreadableParquet(Throwable t) {
     String found = null;
     for (Throwable c = t; c != null; c = c.getCause()) {
       String m = String.valueOf(c.getMessage());

@@ -22,6 +22,8 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Model directories in Hugging Face's layout (config.json, model.safetensors, tokenizer files) and pretrain's
@@ -30,6 +32,7 @@ import org.apache.hadoop.fs.Path;
  * interruption never leaves a half-written one among the complete, also where a rename is a copy (S3A).
  */
 final class ModelFiles {
+  private static final Logger LOG = LoggerFactory.getLogger(ModelFiles.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   /** A checkpoint's state; its presence marks the checkpoint complete. */
   private static final String STATE = "trainer_state.json";
@@ -49,6 +52,14 @@ final class ModelFiles {
 
   /** A model from a Hugging Face BERT directory (ours, or one a user has on disk such as klue/bert-base). */
   static Bert readHf(Configuration conf, Path dir, NDManager manager) {
+    return readHf(conf, dir, manager, null);
+  }
+
+  /**
+   * As {@link #readHf(Configuration, Path, NDManager)}, for a model that trains on (finetune, pretrain --init):
+   * pretraining heads the directory lacks start from random weights drawn from {@code headSeed}.
+   */
+  static Bert readHf(Configuration conf, Path dir, NDManager manager, Long headSeed) {
     try {
       FileSystem fs = dir.getFileSystem(conf);
       Path config = new Path(dir, "config.json");
@@ -59,7 +70,9 @@ final class ModelFiles {
       }
       BertConfig c = config(fs, config);
       try (InputStream in = fs.open(weights)) {
-        return Bert.fromTensors(c, manager, SafeTensors.read(in));
+        Bert bert = Bert.fromTensors(c, manager, SafeTensors.read(in), headSeed);
+        if (!bert.initializedHeads().isEmpty()) LOG.warn("{} has no {}: newly initialized", dir, bert.initializedHeads());
+        return bert;
       } catch (HunminException e) {
         throw new HunminException(weights + ": " + e.getMessage(), e);
       }

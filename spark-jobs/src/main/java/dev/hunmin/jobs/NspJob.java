@@ -70,6 +70,9 @@ final class NspJob {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     String input = StageOutput.requireComplete(jsc.hadoopConfiguration(), s.requiredString("input"), "clean").toString();
     WordPieceTokenizer tokenizer = Tokenizers.load(jsc.hadoopConfiguration(), s.requiredString("vocab"));
+    // qualified in the report, so that inspect finds it from any directory
+    Path vocabPath = new Path(s.requiredString("vocab"));
+    String vocab = vocabPath.getFileSystem(jsc.hadoopConfiguration()).makeQualified(vocabPath).toString();
     // [CLS] A [SEP] B [SEP] needs two tokens of text
     NextSentencePrediction.Params p = new NextSentencePrediction.Params(s.integer("max-seq-length", 5),
         s.number("short-seq-prob", 0, 1), s.number("nsp-prob", 0, 1));
@@ -150,7 +153,7 @@ final class NspJob {
       spark.createDataFrame(sharded, staticMasking ? STATIC_MASKING_SCHEMA : SCHEMA).write().parquet(out.path("shards"));
       out.renameParquetParts(jsc, "shards");
 
-      Map<String, Object> report = report(s, input, rows, pending, examples, numDocs, tokenizer.unkId(), started);
+      Map<String, Object> report = report(s, input, vocab, rows, pending, examples, numDocs, tokenizer.unkId(), started);
       out.commit(report, s);
       rows.unpersist();
       pending.unpersist();
@@ -190,7 +193,7 @@ final class NspJob {
     }
   }
 
-  private static Map<String, Object> report(Settings s, String input, JavaRDD<Out> rows, JavaRDD<Keyed> pending,
+  private static Map<String, Object> report(Settings s, String input, String vocab, JavaRDD<Out> rows, JavaRDD<Keyed> pending,
       long examples, long numDocs, int unkId, long started) {
     // one pass over each: {random next, tokens, [UNK], examples by length / 16 …} and {short targets, forced}
     int buckets = s.integer("max-seq-length") / 16 + 1;
@@ -222,6 +225,7 @@ final class NspJob {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("stage", "nsp");
     r.put("input", input);
+    r.put("vocab", vocab);
     r.put("examples", examples);
     r.put("documents", numDocs);
     r.put("documents_used", usedDocs);

@@ -23,7 +23,7 @@ final class PipelineJob {
       Map.entry("pretrain.max-steps", "--pretrain-steps"), Map.entry("pretrain.batch-size", "--pretrain-batch-size"),
       Map.entry("pretrain.learning-rate", "--pretrain-learning-rate"), Map.entry("pretrain.warmup-steps", "--pretrain-steps"),
       Map.entry("pretrain.eval-every", "--pretrain-steps"), Map.entry("pretrain.save-every", "--pretrain-steps"),
-      Map.entry("fill-mask.input", "--probes"), Map.entry("fill-mask.model", ""),
+      Map.entry("fill-mask.input", "--probes"), Map.entry("fill-mask.text", "--probes"), Map.entry("fill-mask.model", ""),
       Map.entry("vocab.input", ""), Map.entry("nsp.input", ""), Map.entry("pretrain.input", ""),
       Map.entry("clean.output", ""), Map.entry("vocab.output", ""), Map.entry("nsp.output", ""),
       Map.entry("pretrain.output", ""), Map.entry("fill-mask.output", ""),
@@ -104,7 +104,7 @@ final class PipelineJob {
       String path = "hunmin." + key;
       if (!s.root().getValue(path).equals(defaults.getValue(path))) {
         throw new HunminException(path + " is set by the pipeline itself"
-            + (flag.isEmpty() ? ", from --work" : " (use the pipeline's " + flag + ")"));
+            + (flag.isEmpty() ? ", from --work" : " (from " + flag + ")"));
       }
     });
   }

@@ -101,6 +101,8 @@ final class PredictJob {
     try {
       return text ? spark.read().text(input).withColumnRenamed("value", textColumn) : spark.read().parquet(input);
     } catch (Exception e) { // AnalysisException (undeclared by Scala): no such path, no Parquet there
+      HunminException parquet = Main.unreadableParquet(e); // a file that is no Parquet: named by the deepest cause
+      if (parquet != null) throw parquet;
       String m = String.valueOf(e.getMessage());
       throw new HunminException("cannot read the input " + input + ": " + m.lines().findFirst().orElse(m));
     }

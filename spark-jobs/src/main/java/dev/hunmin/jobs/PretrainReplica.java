@@ -92,7 +92,7 @@ final class PretrainReplica {
     try (NDManager manager = NDManager.newBaseManager(device)) {
       Path checkpoint = ModelFiles.latestCheckpoint(conf, output);
       Bert bert = checkpoint != null ? ModelFiles.readHf(conf, checkpoint, manager)
-          : !s.string("init").isBlank() ? ModelFiles.readHf(conf, new Path(s.string("init")), manager)
+          : !s.string("init").isBlank() ? ModelFiles.readHf(conf, new Path(s.string("init")), manager, s.seed()) // same heads on every replica
           : Bert.initialize(plan.config(), manager, s.seed());
       Pretrainer trainer = new Pretrainer(bert, vocab, settings, collective);
       List<String> metrics = new ArrayList<>();

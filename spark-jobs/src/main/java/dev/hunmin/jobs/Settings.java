@@ -144,7 +144,10 @@ final class Settings implements Serializable {
   /** Spark conf keys contain dots that are part of one key: hunmin.spark.conf."spark.x.y". */
   private static String quoteKey(String key) {
     String prefix = "hunmin.spark.conf.";
-    return key.startsWith(prefix) ? prefix + "\"" + key.substring(prefix.length()) + "\"" : key;
+    if (!key.startsWith(prefix)) return key;
+    String name = key.substring(prefix.length());
+    boolean quoted = name.length() > 1 && name.startsWith("\"") && name.endsWith("\""); // --set 'spark.conf."spark.x"=…'
+    return prefix + "\"" + (quoted ? name.substring(1, name.length() - 1) : name) + "\"";
   }
 
   /** Flags name keys of the command's section, the global section or the spark section, in that order. */
@@ -298,8 +301,13 @@ final class Settings implements Serializable {
   }
 
   Map<String, String> sparkConf() {
+    return sparkConf(root);
+  }
+
+  /** hunmin.spark.conf of a configuration (the defaults, say) as Spark's keys and values. */
+  static Map<String, String> sparkConf(Config config) {
     Map<String, String> out = new TreeMap<>();
-    root.getConfig("hunmin.spark.conf").entrySet()
+    config.getConfig("hunmin.spark.conf").entrySet()
         .forEach(e -> out.put(e.getKey().replace("\"", ""), String.valueOf(e.getValue().unwrapped())));
     return out;
   }

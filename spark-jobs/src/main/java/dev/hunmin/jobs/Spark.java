@@ -21,7 +21,7 @@ final class Spark {
     try {
       spark = builder.getOrCreate();
     } catch (IllegalArgumentException e) { // a Spark setting of the wrong type or range
-      throw new HunminException("Spark configuration: " + deepest(e));
+      throw new HunminException("Spark configuration: " + deepest(e) + given(settings));
     } catch (Exception e) { // SparkException, undeclared by Scala; rethrown as it is when it is another failure
       // SparkContext refuses a master it cannot parse, or local[0]
       String message = String.valueOf(e.getMessage());
@@ -34,7 +34,7 @@ final class Spark {
       spark.sessionState(); // built lazily, and it is what checks the spark.sql.* values
     } catch (IllegalArgumentException e) {
       if (!existing) spark.stop();
-      throw new HunminException("Spark configuration: " + deepest(e));
+      throw new HunminException("Spark configuration: " + deepest(e) + given(settings));
     }
     // on the Hadoop configuration, not the SparkConf: every job reads and ships this one (also to executors, with
     // each job), it applies to a session that already existed, and the secret stays out of Spark's environment
@@ -60,6 +60,14 @@ final class Spark {
 
   private static void setIfGiven(Configuration conf, String key, String value) {
     if (value != null && !value.isBlank()) conf.set(key, value.strip());
+  }
+
+  /** The Spark settings given beyond the defaults: Spark's message does not always name the one it refused. */
+  private static String given(Settings settings) {
+    Map<String, String> defaults = Settings.sparkConf(Settings.defaults());
+    java.util.List<String> keys = settings.sparkConf().entrySet().stream()
+        .filter(e -> !e.getValue().equals(defaults.get(e.getKey()))).map(Map.Entry::getKey).toList();
+    return keys.isEmpty() ? "" : " (settings given: " + String.join(", ", keys) + ")";
   }
 
   private static String deepest(Throwable t) {

@@ -96,28 +96,31 @@ final class StageOutput implements AutoCloseable {
     Path out = real(output);
     for (String read : reads) {
       Path given = new Path(read);
-      Path in = withoutGlob(given);
-      FileSystem inFs = in.getFileSystem(conf);
+      FileSystem inFs = given.getFileSystem(conf);
       if (!inFs.getUri().equals(output.getFileSystem(conf).getUri())) continue;
-      in = real(inFs.makeQualified(in));
-      if (isWithin(in, out)) throw new HunminException("output " + output + " would replace the input " + read + ": choose another --output");
-      // below a glob's directory only what the glob matches is read
-      if (given.equals(withoutGlob(given)) && isWithin(out, in)) {
-        throw new HunminException("output " + output + " lies inside the input " + read + ", which a rerun would read: choose another --output");
+      // a glob reads what it matches, directories among them whole
+      FileStatus[] matches = isGlob(given) ? inFs.globStatus(given) : null;
+      List<Path> ins = new ArrayList<>();
+      if (matches == null) ins.add(inFs.makeQualified(given));
+      else for (FileStatus m : matches) ins.add(m.getPath());
+      for (Path in : ins) {
+        in = real(in);
+        if (isWithin(in, out)) throw new HunminException("output " + output + " would replace the input " + read + ": choose another --output");
+        if (isWithin(out, in)) {
+          throw new HunminException("output " + output + " lies inside the input " + read + ", which a rerun would read: choose another --output");
+        }
       }
     }
   }
 
-  /** A local path with its symbolic links resolved (as far as it exists); other stores have no links. */
-  private static Path real(Path qualified) throws IOException {
-    if (!"file".equals(qualified.toUri().getScheme())) return qualified;
-    return new Path("file", null, new java.io.File(qualified.toUri().getPath()).getCanonicalPath());
+  private static boolean isGlob(Path p) {
+    return p.toString().matches(".*[*?\\[{].*");
   }
 
-  /** The part of a path before its first glob character (a directory that holds every match). */
-  private static Path withoutGlob(Path p) {
-    while (p.getParent() != null && p.toString().matches(".*[*?\\[{].*")) p = p.getParent();
-    return p;
+  /** A local path with its symbolic links resolved (as far as it exists); other stores have no links. */
+  static Path real(Path qualified) throws IOException {
+    if (!"file".equals(qualified.toUri().getScheme())) return qualified;
+    return new Path("file", null, new java.io.File(qualified.toUri().getPath()).getCanonicalPath());
   }
 
   /** Whether {@code p} is {@code dir} or lies below it. */

@@ -33,7 +33,9 @@ final class TokenizeJob {
     if (!inFs.exists(input)) throw new HunminException("input not found: " + input);
     if (inFs.getFileStatus(input).isDirectory()) throw new HunminException("input is a directory, not a text file: " + input);
     FileSystem outFs = output.getFileSystem(conf);
-    if (inFs.makeQualified(input).equals(outFs.makeQualified(output))) throw new HunminException("--output is the input " + input + ": choose another file");
+    if (StageOutput.real(inFs.makeQualified(input)).equals(StageOutput.real(outFs.makeQualified(output)))) { // a link too
+      throw new HunminException("--output is the input " + input + ": choose another file");
+    }
     if (outFs.exists(output)) {
       if (outFs.getFileStatus(output).isDirectory()) throw new HunminException("output is a directory, not a file: " + output);
       if (!s.bool("overwrite")) throw new HunminException("output exists: " + output + " (pass --overwrite to replace it)");

@@ -208,6 +208,7 @@ class BadInputTest {
         {"--set", "clean.pii.placeholder=<%d>"},
         {"--master", "local[0]"},
         {"--set", "spark.conf.spark.sql.shuffle.partitions=abc"},
+        {"--set", "spark.conf.\"spark.sql.shuffle.partitions\"=abc"},
     };
     String[] errors = {
         "--set hunmin.clean.filter: hunmin.clean.filter is a section; set its keys (hunmin.clean.filter.…), not the section itself",
@@ -215,6 +216,7 @@ class BadInputTest {
         "overlay " + overlay + ": no such key hunmin.clean.partitons (see --help)",
         "PII placeholder '<%d>' is no String.format pattern taking the kind as one %s",
         "--master: Asked to run locally with 0 threads",
+        "Spark configuration: spark.sql.shuffle.partitions should be int, but was abc (settings given: ",
         "Spark configuration: spark.sql.shuffle.partitions should be int, but was abc",
     };
     for (int i = 0; i < cases.length; i++) {
@@ -229,10 +231,24 @@ class BadInputTest {
   }
 
   @Test
+  void aFileThatNoLongerMatchesItsChecksumIsBadInput() throws IOException {
+    Path in = tmp.resolve("doc.txt");
+    org.apache.hadoop.fs.FileSystem local = org.apache.hadoop.fs.FileSystem.getLocal(new org.apache.hadoop.conf.Configuration());
+    try (var out = local.create(new org.apache.hadoop.fs.Path(in.toUri()))) { // with its .doc.txt.crc, as Hadoop writes
+      out.write(GOOD.getBytes(StandardCharsets.UTF_8));
+    }
+    Files.writeString(in, GOOD.replace("서울", "부산")); // changed behind Hadoop's back: the .crc no longer matches
+    Hunmin.Result r = clean(in);
+    assertEquals(2, r.exit(), r.err());
+    assertTrue(r.errorLine().startsWith("hunmin clean: error: corrupt input: ChecksumException: Checksum error: "), r.errorLine());
+    assertNoOutput();
+  }
+
+  @Test
   void stageKeysThePipelineSetsItselfAreRefused() {
     Hunmin.Result r = Hunmin.run("pipeline", "--work", tmp.resolve("work").toString(), "--set", "pretrain.max-steps=5");
     assertEquals(2, r.exit(), r.err());
-    assertEquals("hunmin pipeline: error: hunmin.pretrain.max-steps is set by the pipeline itself (use the pipeline's --pretrain-steps)",
+    assertEquals("hunmin pipeline: error: hunmin.pretrain.max-steps is set by the pipeline itself (from --pretrain-steps)",
         r.errorLine());
     assertFalse(Files.exists(tmp.resolve("work")));
   }
@@ -251,6 +267,24 @@ class BadInputTest {
     assertEquals("hunmin clean: error: output file:" + dir.resolve("clean") + " lies inside the input " + dir
         + ", which a rerun would read: choose another --output", inside.errorLine());
     assertFalse(Files.exists(dir.resolve("clean")));
+
+    // a glob that matches the directory reads it whole
+    Hunmin.Result glob = Hunmin.run("clean", "--input", tmp.resolve("corp?s").toString(), "--output", dir.toString(), "--overwrite");
+    assertEquals(2, glob.exit(), glob.err());
+    assertTrue(glob.errorLine().contains("would replace the input " + tmp.resolve("corp?s")), glob.errorLine());
+    Hunmin.Result globInside = Hunmin.run("clean", "--input", tmp.resolve("corp?s").toString(), "--output", dir.resolve("x").toString());
+    assertEquals(2, globInside.exit(), globInside.err());
+    assertTrue(globInside.errorLine().contains("lies inside the input"), globInside.errorLine());
+    assertEquals(GOOD, Files.readString(in));
+
+    // finetune's evaluation sets are an input too
+    Path eval = Files.createDirectories(tmp.resolve("eval/nsmc"));
+    Files.writeString(eval.resolve("ratings_train.tsv"), "id\tdocument\tlabel\n1\t좋다\t1\n");
+    Hunmin.Result data = Hunmin.run("finetune", "--model", tmp.resolve("no-model").toString(), "--data", tmp.resolve("eval").toString(),
+        "--output", tmp.resolve("eval").toString(), "--overwrite");
+    assertEquals(2, data.exit(), data.err());
+    assertTrue(data.errorLine().contains("would replace the input " + tmp.resolve("eval")), data.errorLine());
+    assertTrue(Files.exists(eval.resolve("ratings_train.tsv")));
   }
 
   @Test

@@ -103,6 +103,10 @@ class PretrainJobTest {
     assertEquals(3, two.get(0).size());
     Hunmin.Result printed = Hunmin.run("fill-mask", "--model", exported.toString(), "--input", probes.toString(), "--top-k", "3");
     assertEquals(lines, printed.out().lines().toList(), "without --output, the JSON lines and nothing else on standard output");
+    Path link = Files.createSymbolicLink(tmp.resolve("probes-link.txt"), probes);
+    Hunmin.Result overInput = Hunmin.run("fill-mask", "--model", exported.toString(), "--input", probes.toString(), "--output", link.toString());
+    assertEquals(2, overInput.exit(), overInput.err());
+    assertTrue(Files.readString(probes).startsWith("이순신은"), "the input, reached through a link, is kept");
 
     Hunmin.Result topK = Hunmin.run("fill-mask", "--model", exported.toString(), "--text", "[MASK]이다.", "--top-k", "0");
     assertEquals("hunmin fill-mask: error: --top-k (hunmin.fill-mask.top-k) must be at least 1, not 0", topK.errorLine());

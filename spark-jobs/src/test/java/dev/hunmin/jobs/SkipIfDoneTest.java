@@ -84,6 +84,20 @@ class SkipIfDoneTest {
     assertTrue(r.out().startsWith("vocab: skipped: "), r.out() + r.err());
   }
 
+  @Test
+  void aModelInsideAStageOutputStandsForThatStage() throws IOException {
+    Path stage = Files.createDirectories(tmp.resolve("pretrained/final")).getParent();
+    org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
+    java.util.function.Function<Path, String> fingerprint = dir -> Completion.fingerprint(
+        Settings.load(Cli.parse(new String[] {"export-hf", "--model", dir.resolve("final").toString(), "--output", "x"})), conf);
+    Files.writeString(stage.resolve("_SUCCESS"), "{\"command\":\"pretrain\",\"fingerprint\":\"aaaa\"}");
+    String before = fingerprint.apply(stage);
+    Path moved = Files.move(stage, tmp.resolve("pretrained-moved"));
+    assertEquals(before, fingerprint.apply(moved), "the same stage, moved");
+    Files.writeString(moved.resolve("_SUCCESS"), "{\"command\":\"pretrain\",\"fingerprint\":\"bbbb\"}");
+    assertNotEquals(before, fingerprint.apply(moved), "the stage remade");
+  }
+
   private static String[] concat(String[] a, String[] b) {
     String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);
