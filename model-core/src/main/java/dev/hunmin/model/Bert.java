@@ -117,8 +117,8 @@ public final class Bert {
   }
 
   /**
-   * A model from Hugging Face tensors (our export, or a BertForPreTraining/BertModel checkpoint such as
-   * klue/bert-base; a BertModel's names lack the "bert." prefix). Missing or unexpected tensors are named in the
+   * A model from Hugging Face tensors (our export, or a BertForPreTraining checkpoint on disk; names without the
+   * "bert." prefix, as a BertModel writes them, are read too). Missing or unexpected tensors are named in the
    * error; tied copies (cls.predictions.decoder.*) and position_ids buffers are accepted and ignored.
    */
   public static Bert fromTensors(BertConfig c, NDManager manager, Map<String, SafeTensors.Tensor> tensors) {
