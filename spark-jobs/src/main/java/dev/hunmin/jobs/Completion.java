@@ -90,9 +90,15 @@ final class Completion {
     Map<String, Object> marker = new LinkedHashMap<>();
     marker.put("command", command);
     marker.put("fingerprint", fingerprint);
-    try (OutputStream out = fs.create(new Path(dir, StageOutput.SUCCESS), true)) {
+    // written under a hidden name and renamed: a run killed while writing leaves no empty _SUCCESS, which would read
+    // as complete output of an unknown configuration
+    Path staged = new Path(dir, "." + StageOutput.SUCCESS + ".tmp");
+    try (OutputStream out = fs.create(staged, true)) {
       out.write(JSON.writeValueAsBytes(marker));
     }
+    Path success = new Path(dir, StageOutput.SUCCESS);
+    fs.delete(success, false);
+    if (!fs.rename(staged, success)) throw new IOException("cannot rename " + staged + " to " + success);
   }
 
   static String fingerprint(Settings s, Configuration conf) {

@@ -110,12 +110,19 @@ public final class Main {
     return message;
   }
 
+  private static final java.util.regex.Pattern NO_SUCH_BUCKET = java.util.regex.Pattern.compile("s3a://([^/\\s:]+)");
+
   /** The HunminException behind a failure, also when a Spark task threw it on an executor. */
   static HunminException find(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
       // a file that does not match its .crc: changed behind Hadoop's back, or damaged; a retry reads the same bytes
       if (c instanceof org.apache.hadoop.fs.ChecksumException) {
         return new HunminException("corrupt input: " + firstLine(c) + " (the file does not match its .crc checksum)");
+      }
+      // a bucket that does not exist will not exist on a retry either (S3A reports it as an I/O failure)
+      java.util.regex.Matcher bucket = NO_SUCH_BUCKET.matcher(String.valueOf(t.getMessage()));
+      if (String.valueOf(c.getMessage()).contains("Error Code: NoSuchBucket") && bucket.find()) {
+        return new HunminException("no such S3 bucket: " + bucket.group(1));
       }
     }
     for (Throwable c = t; c != null; c = c.getCause()) {

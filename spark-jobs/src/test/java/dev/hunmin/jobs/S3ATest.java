@@ -187,6 +187,17 @@ class S3ATest {
     assertFalse(run.out().contains(wrong) || run.err().contains(wrong), "the secret in the output:\n" + run.err());
   }
 
+  /** A bucket that does not exist is bad input (exit 2): a retry meets the same 404. */
+  @Test
+  void aMissingBucketIsBadInput() throws Exception {
+    Run run = cli(Map.of("AWS_ACCESS_KEY_ID", ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", SECRET), "clean", "--overlay", "s3",
+        "--set", "s3.endpoint=" + endpoint, "--set", "s3.path-style-access=true",
+        "--input", "s3a://no-such-bucket/corpus.txt", "--output", tmp.resolve("nobucket").toString(), "--set", KEEP_MARKERS);
+    assertEquals(2, run.exit(), run.err());
+    List<String> errors = run.err().lines().filter(l -> l.startsWith("hunmin clean: error: ")).toList();
+    assertEquals(List.of("hunmin clean: error: no such S3 bucket: no-such-bucket"), errors, run.err());
+  }
+
   // ---- helpers -------------------------------------------------------------------------------------------------
 
   private static org.apache.hadoop.fs.Path s3a(String key) {
