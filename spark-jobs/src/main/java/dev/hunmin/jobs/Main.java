@@ -120,9 +120,9 @@ public final class Main {
         return new HunminException("corrupt input: " + firstLine(c) + " (the file does not match its .crc checksum)");
       }
       // a bucket that does not exist will not exist on a retry either (S3A reports it as an I/O failure)
-      java.util.regex.Matcher bucket = NO_SUCH_BUCKET.matcher(String.valueOf(t.getMessage()));
-      if (String.valueOf(c.getMessage()).contains("Error Code: NoSuchBucket") && bucket.find()) {
-        return new HunminException("no such S3 bucket: " + bucket.group(1));
+      if (String.valueOf(c.getMessage()).contains("Error Code: NoSuchBucket")) {
+        java.util.regex.Matcher bucket = NO_SUCH_BUCKET.matcher(String.valueOf(t.getMessage()));
+        if (bucket.find()) return new HunminException("no such S3 bucket: " + bucket.group(1));
       }
     }
     for (Throwable c = t; c != null; c = c.getCause()) {
