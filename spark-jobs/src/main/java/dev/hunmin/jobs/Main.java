@@ -35,6 +35,15 @@ public final class Main {
       new Command("audit", "canaries in a corpus → pretrained with PII scrubbing off and on → exposure and fill-mask probes (Markdown and JSON)", AuditJob::run),
       new Command("inspect", "a Parquet output (clean docs, nsp shards, any) → schema, rows per file, decoded sample rows", InspectJob::run));
 
+  /**
+   * The commands whose --output is a stage directory, with what an interrupted run of theirs leaves there: their
+   * output is checked before Spark starts ({@link StageOutput#precheck}).
+   */
+  private static final Map<String, List<String>> STAGE_OUTPUTS = Map.of(
+      "clean", List.of(StageOutput.REPORT), "vocab", List.of(StageOutput.REPORT), "nsp", List.of(StageOutput.REPORT),
+      "pretrain", PretrainJob.FOOTPRINTS, "export-hf", List.of(StageOutput.REPORT), "finetune", List.of(StageOutput.REPORT),
+      "evaluate", List.of(StageOutput.REPORT), "predict", List.of(StageOutput.REPORT), "audit", List.of(StageOutput.REPORT));
+
   static List<String> commandNames() {
     return COMMANDS.stream().map(Command::name).toList();
   }
@@ -59,12 +68,14 @@ public final class Main {
         return 0;
       }
       Settings settings = Settings.load(cli);
-      // a finished step of the same configuration is left alone before any Spark starts
-      org.apache.hadoop.conf.Configuration hadoop = settings.skipIfDone() ? Completion.hadoopConf(settings) : null;
-      if (hadoop != null && Completion.decide(settings, hadoop) == Completion.Decision.SKIP) {
+      // a finished step of the same configuration is left alone, and an output that cannot be written refused,
+      // before any Spark starts
+      org.apache.hadoop.conf.Configuration hadoop = Completion.hadoopConf(settings);
+      if (settings.skipIfDone() && Completion.decide(settings, hadoop) == Completion.Decision.SKIP) {
         out.println(c.name() + ": " + Completion.skipped(settings, hadoop));
         return 0;
       }
+      if (STAGE_OUTPUTS.containsKey(c.name())) StageOutput.precheck(hadoop, settings, STAGE_OUTPUTS.get(c.name()));
       Map.Entry<SparkSession, Boolean> session = Spark.session(settings);
       try {
         Map<String, Object> report = c.job().run(session.getKey(), settings);

@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
 final class PretrainJob {
   private static final Logger LOG = LoggerFactory.getLogger(PretrainJob.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** What an interrupted run leaves in its output: training writes its checkpoints in place (see prepareOutput). */
+  static final List<String> FOOTPRINTS = List.of("checkpoints", "metrics.jsonl");
 
   private PretrainJob() {}
 
@@ -96,12 +98,8 @@ final class PretrainJob {
   }
 
   private static Path outputPath(Configuration conf, Settings s) throws IOException {
-    Path output = new Path(s.requiredString("output"));
-    FileSystem fs = output.getFileSystem(conf);
-    output = fs.makeQualified(output);
-    StageOutput.requireApart(conf, output, Completion.upstreamPaths(s));
-    StageOutput.requireReplaceable(fs, output, s.bool("overwrite"), "checkpoints", "metrics.jsonl");
-    return output;
+    return StageOutput.writable(conf, s.requiredString("output"), s.bool("overwrite"), Completion.upstreamPaths(s),
+        FOOTPRINTS.toArray(String[]::new));
   }
 
   /**

@@ -60,9 +60,7 @@ final class StageOutput implements AutoCloseable {
     Path output = new Path(dir);
     try {
       FileSystem fs = output.getFileSystem(conf);
-      output = fs.makeQualified(output);
-      requireApart(conf, output, reads);
-      requireReplaceable(fs, output, overwrite, REPORT);
+      output = writable(conf, dir, overwrite, reads, REPORT);
       Path staging = new Path(output.getParent(), "." + output.getName() + ".tmp-" + stagingTag);
       if (fs.exists(staging)) fs.delete(staging, true); // left by a run that died before it could remove it
       fs.mkdirs(staging);
@@ -70,6 +68,30 @@ final class StageOutput implements AutoCloseable {
     } catch (IOException e) {
       throw new HunminException("cannot prepare output " + output + ": " + e.getMessage(), HunminException.EXTERNAL, e);
     }
+  }
+
+  /**
+   * The checks {@code begin} (and pretrain) make of a command's --output, made before any Spark starts, so that a
+   * rerun into a finished output fails at once rather than after the session is up (on a cluster, once executors
+   * are granted). {@code footprints} as for {@link #requireReplaceable}.
+   */
+  static void precheck(Configuration conf, Settings s, List<String> footprints) {
+    String dir = s.requiredString("output");
+    try {
+      writable(conf, dir, s.bool("overwrite"), Completion.upstreamPaths(s), footprints.toArray(String[]::new));
+    } catch (IOException e) {
+      throw new HunminException("cannot prepare output " + dir + ": " + e.getMessage(), HunminException.EXTERNAL, e);
+    }
+  }
+
+  /** The output qualified, once {@link #requireApart} and {@link #requireReplaceable} let it be written. */
+  static Path writable(Configuration conf, String dir, boolean overwrite, List<String> reads, String... footprints) throws IOException {
+    Path output = new Path(dir);
+    FileSystem fs = output.getFileSystem(conf);
+    output = fs.makeQualified(output);
+    requireApart(conf, output, reads);
+    requireReplaceable(fs, output, overwrite, footprints);
+    return output;
   }
 
   /**

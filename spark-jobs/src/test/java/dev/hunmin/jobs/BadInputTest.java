@@ -311,6 +311,22 @@ class BadInputTest {
   }
 
   @Test
+  void aFinishedOutputIsRefusedBeforeSparkStarts() throws IOException {
+    Path in = Files.writeString(tmp.resolve("doc.txt"), GOOD, StandardCharsets.UTF_8);
+    Files.writeString(Files.createDirectories(tmp.resolve("out")).resolve("_SUCCESS"), "{}");
+    // nothing listens on the master's port: were a session started, this would fail on the cluster, not the output
+    Hunmin.Result r = clean(in, "--master", "spark://127.0.0.1:9");
+    assertEquals(2, r.exit());
+    assertEquals("hunmin clean: error: output exists: file:" + tmp.resolve("out") + " (pass --overwrite to replace it)", r.errorLine());
+    Path shards = Files.createDirectories(tmp.resolve("shards"));
+    Files.writeString(Files.createDirectories(tmp.resolve("model")).resolve("_SUCCESS"), "{}");
+    Path vocab = Files.createDirectories(tmp.resolve("vocab"));
+    r = Hunmin.run("pretrain", "--input", shards.toString(), "--vocab", vocab.toString(), "--output", tmp.resolve("model").toString(),
+        "--master", "spark://127.0.0.1:9");
+    assertEquals("hunmin pretrain: error: output exists: file:" + tmp.resolve("model") + " (pass --overwrite to replace it)", r.errorLine());
+  }
+
+  @Test
   void noCommandPrintsUsageAndFails() {
     java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
     assertEquals(2, Main.run(new String[0], System.out, new java.io.PrintStream(err, true, StandardCharsets.UTF_8)));
