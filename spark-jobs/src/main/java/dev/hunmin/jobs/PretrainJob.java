@@ -98,8 +98,16 @@ final class PretrainJob {
   }
 
   private static Path outputPath(Configuration conf, Settings s) throws IOException {
-    return StageOutput.writable(conf, s.requiredString("output"), s.bool("overwrite"), Completion.upstreamPaths(s),
+    Path output = StageOutput.writable(conf, s.requiredString("output"), s.bool("overwrite"), Completion.upstreamPaths(s),
         FOOTPRINTS.toArray(String[]::new));
+    // hours of training are not given up by a rerun that forgot --resume
+    Path checkpoint = s.bool("resume") || s.bool("overwrite") || output.getFileSystem(conf).exists(new Path(output, StageOutput.SUCCESS))
+        ? null : ModelFiles.latestCheckpoint(conf, output);
+    if (checkpoint != null) {
+      throw new HunminException("output " + output + " holds the checkpoints of an interrupted run (newest: " + checkpoint.getName()
+          + "): pass --resume to continue it, or --overwrite to start over");
+    }
+    return output;
   }
 
   /**
@@ -143,7 +151,7 @@ final class PretrainJob {
     if (fs.exists(new Path(output, StageOutput.SUCCESS))) {
       fs.delete(output, true);
     } else if (fs.exists(output) && !s.bool("resume")) {
-      LOG.info("replacing the incomplete output {} (pass --resume to continue it)", output);
+      LOG.info("replacing the incomplete output {}", output);
       fs.delete(output, true);
     }
     fs.mkdirs(output);

@@ -53,6 +53,11 @@ class PretrainJobTest {
     assertEquals(0, first.exit(), first.err());
     assertFalse(Files.exists(split.resolve("_SUCCESS")), "an interrupted run is not complete");
     assertTrue(Files.exists(split.resolve("checkpoints/step-3/optimizer.safetensors")));
+    Hunmin.Result forgot = pretrain(split);
+    assertEquals(2, forgot.exit());
+    assertEquals("hunmin pretrain: error: output file:" + split + " holds the checkpoints of an interrupted run (newest: step-3):"
+        + " pass --resume to continue it, or --overwrite to start over", forgot.errorLine());
+    assertTrue(Files.exists(split.resolve("checkpoints/step-3/optimizer.safetensors")), "kept");
     Hunmin.Result changed = pretrain(split, "--resume", "--weight-decay", "0.5");
     assertEquals(2, changed.exit());
     assertTrue(changed.errorLine().contains("was made with another configuration"), changed.err());
