@@ -244,8 +244,7 @@ public final class KoreanSentenceSplitter implements Serializable {
   /** Where a sentence ending at {@code m} is cut, or -1 when the text after it continues the sentence. */
   private static int endingCut(String s, boolean[] inside, List<NoriAnalyzer.Morpheme> morphemes, NoriAnalyzer.Morpheme m, int finality) {
     int n = s.length();
-    int e = m.end();
-    while (e < n && TRAILERS.indexOf(s.charAt(e)) >= 0) e++;
+    int e = afterTrailers(s, m.end());
     if (e >= n) return -1;
     char c = s.charAt(e);
     if (TERMINALS.indexOf(c) >= 0 || CLOSERS.indexOf(c) >= 0 || inside[e]) return -1; // punctuation decides
@@ -263,6 +262,20 @@ public final class KoreanSentenceSplitter implements Serializable {
       for (String neg : NEGATIONS) if (s.startsWith(neg, next)) return -1;
     }
     return e;
+  }
+
+  /**
+   * Where a sentence ending at {@code e} ends with the laughter that trails it: glued (했어요ㅋㅋ) or set off by a
+   * space as a word of its own (했어요 ㅋㅋ), it belongs to the sentence before.
+   */
+  private static int afterTrailers(String s, int e) {
+    int n = s.length();
+    while (e < n && TRAILERS.indexOf(s.charAt(e)) >= 0) e++;
+    int word = e;
+    while (word < n && s.charAt(word) == ' ') word++;
+    int end = word;
+    while (end < n && TRAILERS.indexOf(s.charAt(end)) >= 0) end++;
+    return end > word && (end == n || Character.isWhitespace(s.charAt(end))) ? end : e;
   }
 
   /** The eojeol (space-delimited word) that ends at {@code end}. */
@@ -323,8 +336,14 @@ public final class KoreanSentenceSplitter implements Serializable {
   private void learnedBoundaries(String s, boolean[] inside, List<NoriAnalyzer.Morpheme> morphemes, TreeSet<Integer> cuts) {
     SentenceBoundaryModel m = model();
     List<Integer> found = new ArrayList<>();
-    forEachCandidate(s, inside, morphemes, cuts, new Features(m, false), (cut, features) -> {
-      if (features.score() > m.threshold()) found.add(cut);
+    forEachCandidate(s, inside, morphemes, cuts, new Features(m, false), (cut, ending, register, features) -> {
+      if (features.score() <= m.threshold()) return;
+      // in written prose a weak ending (-어, -아, -자) in a stretch that closes with -다 joins clauses (떨어져 …이
+      //줄어든다); the classifier learned from text whose punctuation was stripped, where such a stretch often spans
+      // sentences, so it weighs the closing ending little
+      Integer next = cuts.higher(cut);
+      if (finality(ending) == 1 && register.equals("F") && closesFormally(s, morphemes, next == null ? s.length() : next)) return;
+      found.add(cut);
     });
     cuts.addAll(found); // after the loop: the features see only the punctuation cuts, as in training
   }
@@ -337,12 +356,12 @@ public final class KoreanSentenceSplitter implements Serializable {
     punctuationBoundaries(s, inside, morphemes, cuts);
     List<Candidate> out = new ArrayList<>();
     forEachCandidate(s, inside, morphemes, cuts, new Features(null, true),
-        (cut, features) -> out.add(new Candidate(cut, List.copyOf(features.names()))));
+        (cut, ending, register, features) -> out.add(new Candidate(cut, List.copyOf(features.names()))));
     return new Analysis(cuts, out);
   }
 
   private interface CandidateSink {
-    void accept(int cut, Features features);
+    void accept(int cut, String ending, String register, Features features);
   }
 
   /**
@@ -425,8 +444,7 @@ public final class KoreanSentenceSplitter implements Serializable {
     for (int i = 0; i < morphemes.size(); i++) {
       NoriAnalyzer.Morpheme m = morphemes.get(i);
       if (m.right() != POS.Tag.E || inside[m.end() - 1]) continue;
-      int e = m.end();
-      while (e < n && TRAILERS.indexOf(s.charAt(e)) >= 0) e++;
+      int e = afterTrailers(s, m.end());
       if (e >= n || cuts.contains(e) || !opensNextWord(s.charAt(e))) continue;
       int next = e;
       while (next < n && Character.isWhitespace(s.charAt(next))) next++;
@@ -440,7 +458,7 @@ public final class KoreanSentenceSplitter implements Serializable {
       String register = register(registers, wordFinal(s, m) ? registerOf(m.ending()) : -1);
       features.feature("reg=", register);
       features.begin("ereg=").addEnding(m.ending()).add('|').add(register).end();
-      sink.accept(e, features);
+      sink.accept(e, m.ending(), register, features);
     }
   }
 

@@ -32,6 +32,13 @@ class KoreanSentenceSplitterTest {
     assertEquals(List.of("그는 평화를 위해 싸웠다."), splitter.split("그는 평화를 위해 싸웠다."));
     assertEquals(List.of("밥을 먹고 학교에 가지 않았다."), splitter.split("밥을 먹고 학교에 가지 않았다."));
     assertEquals(List.of("창문에서 햇빛을 받아 화분을 심었다."), splitter.split("창문에서 햇빛을 받아 화분을 심었다."));
+    // written prose: -어/-아 before a new clause join it to a sentence that closes with -다
+    for (String prose : List.of("물가가 너무 빠르게 오르면 화폐의 가치가 떨어져 저축한 돈의 실질 구매력이 줄어든다.",
+        "4일 경찰은 검찰과 금융기관을 사칭해 돈을 가로챈 혐의로 조직원 12명을 검거했다고 밝혔다.",
+        "매년 가을에는 부산국제영화제가 열려 국내외 영화인들이 한자리에 모인다.",
+        "반도체의 재료로는 실리콘이 있으며, 여기에 불순물을 넣어 전기적 성질을 조절한다.")) {
+      assertEquals(List.of(prose), splitter.split(prose));
+    }
   }
 
   @Test
@@ -57,6 +64,8 @@ class KoreanSentenceSplitterTest {
   @Test
   void laughterAndEllipsisBelongToTheSentenceBefore() {
     assertEquals(List.of("진짜 재밌다ㅋㅋㅋ", "또 볼래요..."), splitter.split("진짜 재밌다ㅋㅋㅋ 또 볼래요..."));
+    assertEquals(List.of("진짜 든든했어요 ㅋㅋ"), splitter.split("진짜 든든했어요 ㅋㅋ"));
+    assertEquals(List.of("진짜 재밌다 ㅋㅋㅋ", "또 볼래요"), splitter.split("진짜 재밌다 ㅋㅋㅋ 또 볼래요"));
   }
 
   @Test

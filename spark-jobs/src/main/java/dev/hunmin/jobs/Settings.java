@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
@@ -102,8 +103,8 @@ final class Settings implements Serializable {
   /**
    * The keys of an overlay, a --conf file or a --set must be keys of the defaults: a misspelt key, a key written
    * without its leading {@code hunmin.} (which --set allows) and a value in place of a whole section are errors,
-   * not silently ignored. Keys outside hunmin that name no setting stay allowed: files may hold values for
-   * substitutions.
+   * not silently ignored. Other keys outside hunmin stay allowed (files may hold values for substitutions), unless they
+   * begin with the name of a Hunmin section or setting.
    */
   private static Config requireKnownKeys(Config given, String source, Config defaults) {
     for (Map.Entry<String, ConfigValue> e : given.entrySet()) {
@@ -111,6 +112,11 @@ final class Settings implements Serializable {
       if (key.startsWith("hunmin.spark.conf.")) continue;
       if (!key.startsWith("hunmin.")) {
         if (defaults.hasPathOrNull("hunmin." + key)) throw new HunminException(source + ": " + key + " must be written hunmin." + key);
+        // a key that begins with a section's name (vocab.…) is a setting written without hunmin., misspelt or not
+        String first = ConfigUtil.joinPath(ConfigUtil.splitPath(key).get(0));
+        if (defaults.hasPathOrNull("hunmin." + first)) {
+          throw new HunminException(source + ": no such key " + key + " (a Hunmin setting is written hunmin." + first + ".…; see --help)");
+        }
         continue;
       }
       if (!defaults.hasPathOrNull(key)) throw new HunminException(source + ": no such key " + key + " (see --help)");

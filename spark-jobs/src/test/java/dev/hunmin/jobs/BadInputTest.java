@@ -201,10 +201,12 @@ class BadInputTest {
     Path in = Files.writeString(tmp.resolve("doc.txt"), GOOD, StandardCharsets.UTF_8);
     Path prefixless = Files.writeString(tmp.resolve("prefixless.conf"), "base = 4\nclean.partitions = ${base}\n");
     Path overlay = Files.writeString(tmp.resolve("overlay.conf"), "hunmin.clean.partitons = 4\n");
+    Path misspelt = Files.writeString(tmp.resolve("misspelt.conf"), "base = 4\nclean.min-chars = ${base}\n");
     String[][] cases = {
         {"--set", "clean.filter=3"},
         {"--conf", prefixless.toString()},
         {"--overlay", overlay.toString()},
+        {"--conf", misspelt.toString()},
         {"--set", "clean.pii.placeholder=<%d>"},
         {"--master", "local[0]"},
         {"--set", "spark.conf.spark.sql.shuffle.partitions=abc"},
@@ -214,6 +216,7 @@ class BadInputTest {
         "--set hunmin.clean.filter: hunmin.clean.filter is a section; set its keys (hunmin.clean.filter.…), not the section itself",
         "config file " + prefixless + ": clean.partitions must be written hunmin.clean.partitions",
         "overlay " + overlay + ": no such key hunmin.clean.partitons (see --help)",
+        "config file " + misspelt + ": no such key clean.min-chars (a Hunmin setting is written hunmin.clean.…; see --help)",
         "PII placeholder '<%d>' is no String.format pattern taking the kind as one %s",
         "--master: Asked to run locally with 0 threads",
         "Spark configuration: spark.sql.shuffle.partitions should be int, but was abc (settings given: ",
