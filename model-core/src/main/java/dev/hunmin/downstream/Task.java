@@ -71,7 +71,8 @@ public record Task(String name, String trainFile, String testFile, String textA,
    */
   public List<Item> parse(List<String> lines, String source) {
     if (lines.isEmpty()) throw new HunminException(source + " is empty");
-    List<String> header = Arrays.asList(lines.get(0).split("\t", -1));
+    // a byte-order mark (files saved by Excel or Notepad) would become part of the first column's name
+    List<String> header = Arrays.asList(lines.get(0).replaceFirst("^\uFEFF", "").split("\t", -1));
     int a = column(header, textA, source);
     int b = textB == null ? -1 : column(header, textB, source);
     int y = column(header, labelColumn, source);

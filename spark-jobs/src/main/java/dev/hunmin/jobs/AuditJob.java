@@ -69,7 +69,7 @@ final class AuditJob {
 
   private static List<SecretFormat> formats(Settings s) {
     List<SecretFormat> out = new ArrayList<>();
-    for (String name : s.list("formats")) {
+    for (String name : s.distinctList("formats")) {
       try {
         out.add(SecretFormat.of(name));
       } catch (IllegalArgumentException e) {
@@ -90,6 +90,8 @@ final class AuditJob {
         out.add(0);
       }
       if (out.get(out.size() - 1) < 1) throw new HunminException("--repeats: '" + r + "' is no positive count");
+      // two canary sets of one count would share their ids
+      if (out.indexOf(out.get(out.size() - 1)) < out.size() - 1) throw new HunminException("--repeats: " + r.trim() + " is given twice");
     }
     if (out.isEmpty()) throw new HunminException("--repeats names no repeat count");
     return out;

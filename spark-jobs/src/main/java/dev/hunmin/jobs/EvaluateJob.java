@@ -21,14 +21,21 @@ final class EvaluateJob {
 
   static Map<String, Object> run(SparkSession spark, Settings s) throws IOException {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
-    List<Task> tasks = s.list("tasks").stream().map(Task::named).toList();
-    if (s.list("models").isEmpty()) throw new HunminException("evaluate needs --models (model directories, comma-separated)");
+    List<Task> tasks = s.distinctList("tasks").stream().map(Task::named).toList();
+    List<String> models = s.distinctList("models");
+    if (models.isEmpty()) throw new HunminException("evaluate needs --models (model directories, comma-separated)");
     if (tasks.isEmpty()) throw new HunminException("evaluate needs --tasks (" + String.join(", ", Task.ALL.stream().map(Task::name).toList()) + ")");
     // every model is found before the first of many fine-tuning runs starts
-    for (String model : s.list("models")) Tokenizers.ofModel(conf, model);
+    for (String model : models) Tokenizers.ofModel(conf, model);
     Settings finetune = s.forStage("finetune", Map.of());
+    // and every task's files are read: a bad one fails now, not after hours of the others' fine-tuning
+    Path data = new Path(finetune.requiredString("data"));
+    for (Task task : tasks) {
+      FinetuneJob.items(conf, data, task, task.trainFile());
+      FinetuneJob.items(conf, data, task, task.testFile());
+    }
     List<Map<String, Object>> rows = new ArrayList<>();
-    for (String model : s.list("models")) {
+    for (String model : models) {
       for (String init : s.bool("random-init") ? List.of("pretrained", "random") : List.of("pretrained")) {
         for (Task task : tasks) rows.add(FinetuneJob.finetune(conf, finetune, model, init, task, null));
       }

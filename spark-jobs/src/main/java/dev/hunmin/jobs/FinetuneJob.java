@@ -56,9 +56,17 @@ final class FinetuneJob {
     org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(data, file);
     org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(conf);
     if (!fs.exists(p)) throw new HunminException("task " + task.name() + ": " + p + " not found (--data is the folder of the evaluation sets)");
+    if (fs.getFileStatus(p).isDirectory()) {
+      throw new HunminException("task " + task.name() + ": " + p + " is a directory, not the task's file (one TSV, as published)");
+    }
     List<String> lines = ModelFiles.readText(fs, p).lines().toList();
     List<Task.Item> items = task.parse(lines, p.toString());
-    return new Rows(items, Math.max(0, lines.size() - 1 - items.size()));
+    int skipped = Math.max(0, lines.size() - 1 - items.size());
+    // scores over no examples (or a classifier trained on none) would read as results
+    if (items.isEmpty()) {
+      throw new HunminException("task " + task.name() + ": " + p + " has no usable rows (" + skipped + " skipped: no text, or a label the task does not know)");
+    }
+    return new Rows(items, skipped);
   }
 
   /** Fine-tunes one model on one task; scores on the test file. The model goes under output/model when output is set. */

@@ -272,6 +272,14 @@ final class Settings implements Serializable {
     return get(name, Config::getBoolean, "true or false");
   }
 
+  /** {@link #list}, refusing an entry given twice: it would run the same work twice and name two results alike. */
+  List<String> distinctList(String name) {
+    List<String> values = list(name);
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (String v : values) if (!v.isBlank() && !seen.add(v)) throw new HunminException("--" + name + ": " + v + " is given twice");
+    return values;
+  }
+
   /** A list of strings; a single string is a one-element list (comma-separated on the command line). */
   List<String> list(String name) {
     return get(name, (c, k) -> {

@@ -62,12 +62,22 @@ final class StageOutput implements AutoCloseable {
       FileSystem fs = output.getFileSystem(conf);
       output = writable(conf, dir, overwrite, reads, REPORT);
       Path staging = new Path(output.getParent(), "." + output.getName() + ".tmp-" + stagingTag);
-      if (fs.exists(staging)) fs.delete(staging, true); // left by a run that died before it could remove it
+      removeStaging(fs, output);
       fs.mkdirs(staging);
       return new StageOutput(fs, output, staging);
     } catch (IOException e) {
       throw new HunminException("cannot prepare output " + output + ": " + e.getMessage(), HunminException.EXTERNAL, e);
     }
+  }
+
+  /**
+   * Removes the staging directories runs into {@code output} left when they died before they could (each named by
+   * its configuration's fingerprint, so a rerun of another configuration would not find its predecessor's).
+   */
+  private static void removeStaging(FileSystem fs, Path output) throws IOException {
+    String prefix = "." + output.getName() + ".tmp-";
+    if (!fs.exists(output.getParent())) return;
+    for (FileStatus f : fs.listStatus(output.getParent(), p -> p.getName().startsWith(prefix))) fs.delete(f.getPath(), true);
   }
 
   /**

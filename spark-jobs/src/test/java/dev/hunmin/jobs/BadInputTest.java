@@ -309,8 +309,11 @@ class BadInputTest {
     assertEquals("hunmin clean: error: output exists and is no Hunmin output: file:" + tmp.resolve("out") + " (pass --overwrite to replace it)",
         r.errorLine());
     assertEquals("mine", Files.readString(notes));
+    // the staging directory a killed run of another configuration left
+    Path orphan = Files.createDirectories(tmp.resolve(".out.tmp-0123456789ab/docs"));
     assertEquals(0, clean(in, "--overwrite").exit());
     assertFalse(Files.exists(notes));
+    assertFalse(Files.exists(orphan.getParent()), "a dead run's staging directory is removed");
   }
 
   @Test

@@ -147,6 +147,29 @@ class FinetuneJobTest {
   }
 
   @Test
+  void taskFilesWithoutUsableRowsAndRepeatedNamesAreRefused() throws IOException {
+    Path nsmc = Files.createDirectories(tmp.resolve("headers/nsmc"));
+    Files.write(nsmc.resolve("ratings_train.tsv"), java.util.List.of("id\tdocument\tlabel", "1\t좋은 영화\t1"));
+    Files.write(nsmc.resolve("ratings_test.tsv"), java.util.List.of("id\tdocument\tlabel", "2\t\t1"));
+    Hunmin.Result r = Hunmin.run("finetune", "--model", model.toString(), "--task", "nsmc", "--data", tmp.resolve("headers").toString(),
+        "--output", tmp.resolve("headers-out").toString());
+    assertEquals(2, r.exit());
+    assertEquals("hunmin finetune: error: task nsmc: " + nsmc.resolve("ratings_test.tsv")
+        + " has no usable rows (1 skipped: no text, or a label the task does not know)", r.errorLine());
+    // evaluate reads every task's files before the first fine-tuning run
+    Files.delete(nsmc.resolve("ratings_train.tsv"));
+    Files.createDirectories(nsmc.resolve("ratings_train.tsv"));
+    Hunmin.Result e = Hunmin.run("evaluate", "--models", model.toString(), "--tasks", "nsmc", "--output", tmp.resolve("headers-eval").toString(),
+        "--set", "finetune.data=" + tmp.resolve("headers"));
+    assertEquals("hunmin evaluate: error: task nsmc: " + nsmc.resolve("ratings_train.tsv")
+        + " is a directory, not the task's file (one TSV, as published)", e.errorLine());
+    Hunmin.Result twice = Hunmin.run("evaluate", "--models", model.toString(), "--tasks", "nsmc,korsts,nsmc", "--output", tmp.resolve("twice").toString());
+    assertEquals("hunmin evaluate: error: --tasks: nsmc is given twice", twice.errorLine());
+    Hunmin.Result repeats = Hunmin.run("audit", "--repeats", "1,4,1", "--output", tmp.resolve("audit-twice").toString());
+    assertEquals("hunmin audit: error: --repeats: 1 is given twice", repeats.errorLine());
+  }
+
+  @Test
   void anUnknownTaskIsAClearError() {
     Hunmin.Result r = Hunmin.run("finetune", "--model", model.toString(), "--task", "squad", "--output", tmp.resolve("x").toString());
     assertEquals(2, r.exit());
