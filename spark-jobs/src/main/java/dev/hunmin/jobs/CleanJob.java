@@ -391,8 +391,9 @@ final class CleanJob {
     r.put("documents", StageOutput.ordered("in", c.get("documents_in"), "out", docsOut));
     r.put("lines", StageOutput.ordered("in", c.get("lines_in"), "out", sentencesOut));
     r.put("drops", c.withPrefix("drop."));
-    r.put("pii", c.withPrefix("pii."));
-    r.put("normalize", c.withPrefix("normalize."));
+    r.put("pii", everyKey(c.withPrefix("pii."), java.util.Arrays.stream(PiiScrubber.Kind.values())
+        .map(k -> k.name().toLowerCase(java.util.Locale.ROOT)).toArray(String[]::new)));
+    r.put("normalize", everyKey(c.withPrefix("normalize."), "nfc", "control", "whitespace", "squeeze"));
     r.put("boilerplate_sentences", c.get("boilerplate_sentences"));
     r.put("dedup", everyKey(c.withPrefix("dedup."), "documents", "near_duplicate_documents", "sentences",
         "documents_emptied_by_sentence_dedup"));

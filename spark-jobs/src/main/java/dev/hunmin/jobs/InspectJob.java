@@ -13,8 +13,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.Type;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -47,8 +53,14 @@ final class InspectJob {
     out.put("path", stage.toString());
     out.put("parquet", parquet.toString());
     ArrayNode schema = out.putArray("schema");
+    // Spark reads every Parquet column as nullable; what the files declare is in their footer
+    MessageType declared = declaredSchema(conf, fs, parquet);
     for (StructField f : df.schema().fields()) {
-      schema.addObject().put("name", f.name()).put("type", f.dataType().simpleString()).put("nullable", f.nullable());
+      ObjectNode column = schema.addObject().put("name", f.name()).put("type", f.dataType().simpleString());
+      Type type = declared != null && declared.containsField(f.name()) ? declared.getType(f.name()) : null;
+      column.put("nullable", type == null ? f.nullable() : !type.isRepetition(Type.Repetition.REQUIRED));
+      Type element = type == null ? null : listElement(type);
+      if (element != null) column.put("element_nullable", !element.isRepetition(Type.Repetition.REQUIRED));
     }
     ArrayNode files = out.putArray("files");
     long rows = 0;
@@ -81,6 +93,28 @@ final class InspectJob {
       if (fs.exists(new Path(stage, sub))) return new Path(stage, sub);
     }
     return stage;
+  }
+
+  /** The schema the first Parquet file (by name) at a path declares in its footer, or null when there is none to read. */
+  private static MessageType declaredSchema(Configuration conf, FileSystem fs, Path parquet) {
+    try {
+      Path first = fs.isFile(parquet) ? parquet : java.util.Arrays.stream(fs.listStatus(parquet, p -> p.getName().endsWith(".parquet")))
+          .map(FileStatus::getPath).sorted().findFirst().orElse(null);
+      if (first == null) return null;
+      try (ParquetFileReader reader = ParquetFileReader.open(
+          HadoopInputFile.fromPath(first, conf))) {
+        return reader.getFooter().getFileMetaData().getSchema();
+      }
+    } catch (IOException | RuntimeException e) {
+      return null; // Spark's read below names what is wrong with the files
+    }
+  }
+
+  /** The element of a list column in Parquet's three-level form (LIST { repeated list { element } }), else null. */
+  private static Type listElement(Type type) {
+    if (type.isPrimitive() || !(type.getLogicalTypeAnnotation() instanceof LogicalTypeAnnotation.ListLogicalTypeAnnotation)) return null;
+    Type repeated = type.asGroupType().getType(0);
+    return repeated.isPrimitive() ? repeated : repeated.asGroupType().getType(0);
   }
 
   /** The Parquet files at a path; anything else is an error naming it (Spark's own runs over many lines). */
@@ -143,7 +177,12 @@ final class InspectJob {
         .append(out.get("files").size()).append(" files\n");
     for (JsonNode f : out.get("files")) b.append("  ").append(f.get("file").asText()).append(": ").append(f.get("rows").asLong()).append(" rows\n");
     b.append("schema:\n");
-    for (JsonNode f : out.get("schema")) b.append("  ").append(f.get("name").asText()).append(' ').append(f.get("type").asText()).append('\n');
+    for (JsonNode f : out.get("schema")) {
+      b.append("  ").append(f.get("name").asText()).append(' ').append(f.get("type").asText());
+      if (!f.get("nullable").asBoolean()) b.append(" not null");
+      if (f.has("element_nullable") && !f.get("element_nullable").asBoolean()) b.append(" (elements not null)");
+      b.append('\n');
+    }
     if (out.has("report")) b.append("report: ").append(out.get("report").path("summary").asText("")).append('\n');
     for (JsonNode r : out.get("sample")) b.append(r).append('\n');
     return b.toString();

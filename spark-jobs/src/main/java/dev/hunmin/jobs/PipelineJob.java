@@ -1,5 +1,6 @@
 package dev.hunmin.jobs;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hunmin.util.HunminException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -88,11 +89,15 @@ final class PipelineJob {
     fill.put("output", new Path(work, "fill-mask.jsonl").toString());
     stages.put("fill-mask", FillMaskJob.run(spark, s.forStage("fill-mask", fill)).get("summary"));
 
-    Completion.mark(marker.getFileSystem(conf), new Path(work), "pipeline", Completion.fingerprint(s, conf));
+    String fingerprint = Completion.fingerprint(s, conf);
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("stage", "pipeline");
     report.put("work", work);
     report.put("stages", stages);
+    report.put("fingerprint", fingerprint);
+    ModelFiles.writeText(marker.getFileSystem(conf), new Path(work, StageOutput.REPORT),
+        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
+    Completion.mark(marker.getFileSystem(conf), new Path(work), "pipeline", fingerprint);
     report.put("summary", "stages done under " + work + ": " + String.join(", ", stages.keySet()));
     return report;
   }

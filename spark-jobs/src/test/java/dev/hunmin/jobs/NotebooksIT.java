@@ -31,6 +31,10 @@ class NotebooksIT {
     Path work = tmp.resolve("work");
     Hunmin.Result pipeline = Hunmin.run("pipeline", "--work", work.toString(), "--set", "pipeline.pretrain-steps=60");
     assertEquals(0, pipeline.exit(), pipeline.err());
+    com.fasterxml.jackson.databind.JsonNode report = Hunmin.report(work); // the work directory's own report
+    List<String> stages = new ArrayList<>();
+    report.at("/stages").fieldNames().forEachRemaining(stages::add);
+    assertEquals(List.of("clean", "vocab", "nsp", "pretrain", "fill-mask"), stages);
 
     List<String> command = new ArrayList<>(List.of(nbconvert.getPath(), "--to", "notebook", "--execute",
         "--output-dir", tmp.resolve("executed").toString()));

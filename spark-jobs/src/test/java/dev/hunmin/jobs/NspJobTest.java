@@ -45,6 +45,10 @@ class NspJobTest {
     assertEquals(4, out.at("/files").size());
     assertEquals("input_ids", out.at("/schema/0/name").asText());
     assertEquals("array<int>", out.at("/schema/0/type").asText());
+    // as the files declare it (Spark reads every column as nullable)
+    assertEquals(false, out.at("/schema/0/nullable").asBoolean(true));
+    assertEquals(false, out.at("/schema/0/element_nullable").asBoolean(true));
+    assertEquals(false, out.at("/schema/2/nullable").asBoolean(true));
     assertEquals(3, out.at("/sample").size());
     JsonNode first = out.at("/sample/0");
     assertEquals(first.at("/input_ids").size(), first.at("/input_tokens").size());
