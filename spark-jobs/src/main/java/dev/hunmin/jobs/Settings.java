@@ -142,7 +142,9 @@ final class Settings implements Serializable {
         throw new HunminException("--set " + key + ": " + e.getMessage());
       }
     } else {
-      parsed = ConfigFactory.empty().withValue(quoteKey(key), ConfigValueFactory.fromAnyRef(value));
+      ConfigValueType type = key.startsWith("hunmin.spark.conf.") || !defaults.hasPathOrNull(key) || defaults.getIsNull(key)
+          ? ConfigValueType.STRING : defaults.getValue(key).valueType();
+      parsed = ConfigFactory.empty().withValue(quoteKey(key), ConfigValueFactory.fromAnyRef(typed(value, type)));
     }
     return requireKnownKeys(parsed, "--set " + key, defaults);
   }
@@ -167,10 +169,21 @@ final class Settings implements Serializable {
         if (type != ConfigValueType.BOOLEAN) throw new HunminException("--" + flag.getKey() + " needs a value");
         value = "true";
       }
-      Object typed = type == ConfigValueType.LIST ? splitList(value) : value;
+      Object typed = type == ConfigValueType.LIST ? splitList(value) : typed(value, type);
       c = c.withValue(key, ConfigValueFactory.fromAnyRef(typed));
     }
     return c;
+  }
+
+  /**
+   * A value given as text (a flag, --set) as the type its default has, so that reports record 20 and true rather
+   * than "20" and "true"; text that is no such value stays text, for the typed getters to refuse with the key's name.
+   */
+  private static Object typed(String value, ConfigValueType type) {
+    if (type == ConfigValueType.BOOLEAN && (value.equals("true") || value.equals("false"))) return Boolean.valueOf(value);
+    if (type == ConfigValueType.NUMBER && value.matches("-?\\d{1,18}")) return Long.valueOf(value);
+    if (type == ConfigValueType.NUMBER && value.matches("-?\\d+(\\.\\d+)?([eE][-+]?\\d+)?")) return Double.valueOf(value);
+    return value;
   }
 
   static String flagKey(String command, String flag, Config defaults) {

@@ -54,6 +54,8 @@ class NspJobTest {
     assertEquals(first.at("/input_ids").size(), first.at("/input_tokens").size());
     assertEquals("[CLS]", first.at("/input_tokens/0").asText(), "decoded with the vocab the report names");
     assertEquals("nsp", out.at("/report/stage").asText());
+    // a flag's value is recorded as the type of its key (--max-seq-length 64: a number, not "64")
+    assertTrue(out.at("/report/config/max-seq-length").isIntegralNumber(), out.at("/report/config").toString());
 
     Hunmin.Result docs = Hunmin.run("inspect", "--input", clean.toString());
     assertEquals(0, docs.exit(), docs.err());
