@@ -59,7 +59,7 @@ final class FinetuneJob {
     if (fs.getFileStatus(p).isDirectory()) {
       throw new HunminException("task " + task.name() + ": " + p + " is a directory, not the task's file (one TSV, as published)");
     }
-    List<String> lines = ModelFiles.readText(fs, p).lines().toList();
+    List<String> lines = utf8(fs, p, task).lines().toList();
     List<Task.Item> items = task.parse(lines, p.toString());
     int skipped = Math.max(0, lines.size() - 1 - items.size());
     // scores over no examples (or a classifier trained on none) would read as results
@@ -67,6 +67,19 @@ final class FinetuneJob {
       throw new HunminException("task " + task.name() + ": " + p + " has no usable rows (" + skipped + " skipped: no text, or a label the task does not know)");
     }
     return new Rows(items, skipped);
+  }
+
+  /** A task file's text; bytes that are no UTF-8 (a file saved as CP949, say) are refused rather than replaced. */
+  private static String utf8(org.apache.hadoop.fs.FileSystem fs, org.apache.hadoop.fs.Path p, Task task) throws IOException {
+    byte[] bytes;
+    try (java.io.InputStream in = fs.open(p)) {
+      bytes = in.readAllBytes();
+    }
+    try {
+      return java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new HunminException("task " + task.name() + ": " + p + " is not UTF-8 text (the evaluation sets are read as UTF-8)");
+    }
   }
 
   /** Fine-tunes one model on one task; scores on the test file. The model goes under output/model when output is set. */

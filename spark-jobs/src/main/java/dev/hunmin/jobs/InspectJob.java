@@ -87,9 +87,9 @@ final class InspectJob {
     return result;
   }
 
-  /** The Parquet directory of a stage output (docs/ of clean, shards/ of nsp), or the path itself. */
+  /** The Parquet directory of a stage output (docs/ of clean, shards/ of nsp, predictions/ of predict), or the path itself. */
   private static Path parquetOf(FileSystem fs, Path stage) throws IOException {
-    for (String sub : List.of("shards", "docs")) {
+    for (String sub : List.of("shards", "docs", "predictions")) {
       if (fs.exists(new Path(stage, sub))) return new Path(stage, sub);
     }
     return stage;

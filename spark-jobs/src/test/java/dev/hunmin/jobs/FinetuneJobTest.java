@@ -163,6 +163,12 @@ class FinetuneJobTest {
         "--set", "finetune.data=" + tmp.resolve("headers"));
     assertEquals("hunmin evaluate: error: task nsmc: " + nsmc.resolve("ratings_train.tsv")
         + " is a directory, not the task's file (one TSV, as published)", e.errorLine());
+    Files.delete(nsmc.resolve("ratings_train.tsv"));
+    Files.write(nsmc.resolve("ratings_train.tsv"), "id\tdocument\tlabel\n1\t좋은 영화\t1\n".getBytes(java.nio.charset.Charset.forName("EUC-KR")));
+    Hunmin.Result cp949 = Hunmin.run("finetune", "--model", model.toString(), "--task", "nsmc", "--data", tmp.resolve("headers").toString(),
+        "--output", tmp.resolve("headers-out").toString());
+    assertEquals("hunmin finetune: error: task nsmc: " + nsmc.resolve("ratings_train.tsv")
+        + " is not UTF-8 text (the evaluation sets are read as UTF-8)", cp949.errorLine());
     Hunmin.Result twice = Hunmin.run("evaluate", "--models", model.toString(), "--tasks", "nsmc,korsts,nsmc", "--output", tmp.resolve("twice").toString());
     assertEquals("hunmin evaluate: error: --tasks: nsmc is given twice", twice.errorLine());
     Hunmin.Result repeats = Hunmin.run("audit", "--repeats", "1,4,1", "--output", tmp.resolve("audit-twice").toString());
