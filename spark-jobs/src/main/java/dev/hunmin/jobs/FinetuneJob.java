@@ -89,11 +89,7 @@ final class FinetuneJob {
     org.apache.hadoop.fs.Path data = new org.apache.hadoop.fs.Path(s.requiredString("data"));
     WordPieceTokenizer tokenizer = Tokenizers.ofModel(conf, modelDir);
     BertConfig config = ModelFiles.readConfig(conf, new org.apache.hadoop.fs.Path(modelDir));
-    // [CLS] text [SEP] at the least, and no more positions than the model has
-    int maxLength = s.integer("max-length", 3);
-    if (maxLength > config.maxPositionEmbeddings()) {
-      throw new HunminException("--max-length " + maxLength + " is above the " + config.maxPositionEmbeddings() + " positions of " + modelDir);
-    }
+    int maxLength = maxLength(s, config, modelDir);
     Finetuner.Settings settings = new Finetuner.Settings(s.integer("batch-size", 1), s.integer("epochs", 1),
         s.positive("learning-rate", 1e3), s.number("warmup-ratio", 0, 1), s.number("weight-decay", 0, 1e3),
         s.number("max-grad-norm", 0, 1e9), s.seed());
@@ -132,6 +128,15 @@ final class FinetuneJob {
       if (output != null) writeModel(conf, new org.apache.hadoop.fs.Path(output, "model"), config, task, finetuner, modelDir);
       return r;
     }
+  }
+
+  /** --max-length: [CLS] text [SEP] at the least, and no more positions than the model has (predict checks the same). */
+  static int maxLength(Settings s, BertConfig config, String modelDir) {
+    int maxLength = s.integer("max-length", 3);
+    if (maxLength > config.maxPositionEmbeddings()) {
+      throw new HunminException("--max-length " + maxLength + " is above the " + config.maxPositionEmbeddings() + " positions of " + modelDir);
+    }
+    return maxLength;
   }
 
   /** A seeded subset (all when limit is 0), so a quick run and a full one use the same recipe. */

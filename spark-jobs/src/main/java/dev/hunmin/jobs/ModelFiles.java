@@ -63,11 +63,8 @@ final class ModelFiles {
     try {
       FileSystem fs = dir.getFileSystem(conf);
       Path config = new Path(dir, "config.json");
-      Path weights = new Path(dir, "model.safetensors");
       if (!fs.exists(config)) throw new HunminException("no config.json in " + dir + " (a Hugging Face BERT directory is needed)");
-      if (!fs.exists(weights)) {
-        throw new HunminException("no model.safetensors in " + dir + " (pickle checkpoints such as pytorch_model.bin are not read)");
-      }
+      Path weights = weights(fs, dir);
       BertConfig c = config(fs, config);
       try (InputStream in = fs.open(weights)) {
         Bert bert = Bert.fromTensors(c, manager, SafeTensors.read(in), headSeed);
@@ -79,6 +76,15 @@ final class ModelFiles {
     } catch (IOException e) {
       throw new HunminException("cannot read the model in " + dir + ": " + e.getMessage(), HunminException.EXTERNAL, e);
     }
+  }
+
+  /** A model directory's model.safetensors; pickle checkpoints are refused (unpickling can run code). */
+  static Path weights(FileSystem fs, Path dir) throws IOException {
+    Path weights = new Path(dir, "model.safetensors");
+    if (!fs.exists(weights)) {
+      throw new HunminException("no model.safetensors in " + dir + " (pickle checkpoints such as pytorch_model.bin are not read)");
+    }
+    return weights;
   }
 
   /** The config.json of a Hugging Face BERT directory. */

@@ -51,12 +51,21 @@ class FinetuneJobTest {
     assertEquals(0, results.at("/skipped_rows/test").asInt());
   }
 
-  @Test
-  void finetuneScoresATaskAndSavesAClassifierInHuggingFaceLayout() throws IOException {
+  private static Path nsmc;
+
+  /** The nsmc fine-tuning output, trained once for this class's finetune and predict tests. */
+  static synchronized Path nsmc() {
+    if (nsmc != null) return nsmc;
     Path out = tmp.resolve("nsmc");
     Hunmin.Result r = Hunmin.run("finetune", "--model", model.toString(), "--task", "nsmc", "--data", data, "--output", out.toString(),
         "--max-train", "96", "--max-test", "64", "--epochs", "1", "--batch-size", "16");
     assertEquals(0, r.exit(), r.err());
+    return nsmc = out;
+  }
+
+  @Test
+  void finetuneScoresATaskAndSavesAClassifierInHuggingFaceLayout() throws IOException {
+    Path out = nsmc();
     JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
     double accuracy = results.at("/scores/accuracy").asDouble(-1);
     assertTrue(accuracy >= 0 && accuracy <= 1, results.toString());
@@ -81,10 +90,12 @@ class FinetuneJobTest {
         "--output", scored.toString(), "--master", "local[2]");
     assertEquals(0, p.exit(), p.err());
     assertEquals(5, Hunmin.report(scored).at("/rows").asInt());
+    assertEquals(4, Hunmin.report(scored).at("/scored").asInt());
     org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.builder().master("local[1]").getOrCreate();
     try {
       var rows = spark.read().parquet(scored.resolve("predictions").toString()).collectAsList();
       assertEquals(5, rows.size());
+      assertEquals(java.util.List.of("source", "line", "text", "label", "score"), java.util.List.of(rows.get(0).schema().fieldNames()));
       assertEquals(1, rows.stream().filter(row -> row.<String>getAs("text").isBlank() && row.isNullAt(row.fieldIndex("label"))).count(),
           "the empty line keeps a null label");
       for (var row : rows) {
@@ -180,5 +191,188 @@ class FinetuneJobTest {
     Hunmin.Result r = Hunmin.run("finetune", "--model", model.toString(), "--task", "squad", "--output", tmp.resolve("x").toString());
     assertEquals(2, r.exit());
     assertTrue(r.errorLine().contains("unknown task 'squad'"), r.errorLine());
+  }
+  /** A copy of the nsmc classifier to damage. */
+  private static Path classifierCopy(String name) throws IOException {
+    Path copy = Files.createDirectories(tmp.resolve("copies/" + name));
+    try (var files = Files.list(nsmc().resolve("model"))) {
+      // without Hadoop's .crc files, which would refuse the damaged copies as corrupt before predict looks at them
+      for (Path f : files.filter(f -> !f.getFileName().toString().endsWith(".crc")).toList()) Files.copy(f, copy.resolve(f.getFileName()));
+    }
+    return copy;
+  }
+
+  private static Hunmin.Result predict(Path classifier, String input, String... more) {
+    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("predict", "--model", classifier.toString(), "--input", input,
+        "--output", tmp.resolve("predicted-" + System.nanoTime()).toString(), "--master", "local[1]"));
+    args.addAll(java.util.List.of(more));
+    return Hunmin.run(args.toArray(String[]::new));
+  }
+
+  /** Rows as (text, id) parts written by a local session that is stopped before the CLI starts its own. */
+  private static void writeParquet(java.util.Map<Path, java.util.List<String>> tables, String textColumn) {
+    org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.builder().master("local[1]").getOrCreate();
+    try {
+      var schema = new org.apache.spark.sql.types.StructType().add(textColumn, "string").add("id", "int");
+      int id = 0;
+      for (var table : tables.entrySet()) {
+        java.util.List<org.apache.spark.sql.Row> rows = new java.util.ArrayList<>();
+        for (String text : table.getValue()) rows.add(org.apache.spark.sql.RowFactory.create(text, id++));
+        spark.createDataFrame(rows, schema).coalesce(1).write().parquet(table.getKey().toString());
+      }
+    } finally {
+      spark.stop();
+    }
+  }
+
+  private static java.util.List<org.apache.spark.sql.Row> predictions(Path stage) {
+    org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.builder().master("local[1]").getOrCreate();
+    try {
+      return spark.read().parquet(stage.resolve("predictions").toString()).collectAsList();
+    } finally {
+      spark.stop();
+    }
+  }
+
+  @Test
+  void predictRefusesBrokenModelsAndInputsOnTheDriver() throws IOException {
+    Path classifier = nsmc().resolve("model");
+    Path reviews = Files.writeString(tmp.resolve("refused.txt"), "좋은 영화\n");
+
+    Hunmin.Result length = predict(classifier, reviews.toString(), "--max-length", "1000");
+    assertEquals(2, length.exit(), length.err());
+    assertTrue(length.errorLine().matches("hunmin predict: error: --max-length 1000 is above the \\d+ positions of " + java.util.regex.Pattern.quote(classifier.toString())),
+        length.err());
+
+    Path config = classifierCopy("config");
+    Files.writeString(config.resolve("config.json"), "{\"id2label\": {\"0\": ");
+    Hunmin.Result json = predict(config, reviews.toString());
+    assertEquals(2, json.exit(), json.err());
+    assertTrue(json.errorLine().startsWith("hunmin predict: error: " + config.resolve("config.json") + " is not JSON: "), json.err());
+
+    Path weights = classifierCopy("truncated");
+    byte[] full = Files.readAllBytes(weights.resolve("model.safetensors"));
+    Files.write(weights.resolve("model.safetensors"), java.util.Arrays.copyOf(full, full.length / 2));
+    Hunmin.Result truncated = predict(weights, reviews.toString());
+    assertEquals(2, truncated.exit(), truncated.err());
+    assertTrue(truncated.errorLine().startsWith("hunmin predict: error: " + weights.resolve("model.safetensors") + " is damaged: "), truncated.err());
+    assertTrue(truncated.err().lines().count() <= 2, "refused on the driver, before any task: " + truncated.err());
+
+    Path tokenizer = classifierCopy("tokenizer");
+    Files.writeString(tokenizer.resolve("tokenizer.json"), "{\"model\": {\"vocab\": ");
+    Hunmin.Result broken = predict(tokenizer, reviews.toString());
+    assertEquals(2, broken.exit(), broken.err());
+    assertTrue(broken.errorLine().startsWith("hunmin predict: error: " + tokenizer.resolve("tokenizer.json") + " is not JSON: "), broken.err());
+    assertTrue(broken.err().lines().count() <= 2, broken.err());
+
+    Path pickle = classifierCopy("pickle");
+    Files.move(pickle.resolve("model.safetensors"), pickle.resolve("pytorch_model.bin"));
+    Hunmin.Result bin = predict(pickle, reviews.toString());
+    assertEquals(2, bin.exit(), bin.err());
+    assertEquals("hunmin predict: error: no model.safetensors in " + pickle + " (pickle checkpoints such as pytorch_model.bin are not read)",
+        bin.errorLine());
+
+    Hunmin.Result single = predict(classifier, reviews.toString(), "--text-b-column", "text2");
+    assertEquals(2, single.exit(), single.err());
+    assertEquals("hunmin predict: error: " + classifier + " was fine-tuned on single texts (nsmc): --text-b-column text2 does not apply",
+        single.errorLine());
+
+    Path labelled = tmp.resolve("labelled");
+    writeParquet(java.util.Map.of(labelled, java.util.List.of("좋은 영화")), "text");
+    Path cased = tmp.resolve("cased");
+    org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.builder().master("local[1]").getOrCreate();
+    try {
+      spark.read().parquet(labelled.toString()).withColumnRenamed("id", "Label").write().parquet(cased.toString());
+    } finally {
+      spark.stop();
+    }
+    Hunmin.Result clash = predict(classifier, cased.toString());
+    assertEquals(2, clash.exit(), clash.err());
+    assertEquals("hunmin predict: error: input already has a column Label, which predict adds as label: rename it", clash.errorLine());
+
+    Path mixed = Files.createDirectories(tmp.resolve("mixed"));
+    Files.writeString(mixed.resolve("a.txt"), "좋은 영화\n");
+    try (var parts = Files.list(labelled)) {
+      Path part = parts.filter(f -> f.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+      Files.copy(part, mixed.resolve("b.parquet"));
+    }
+    Hunmin.Result kinds = predict(classifier, mixed.toString());
+    assertEquals(2, kinds.exit(), kinds.err());
+    assertTrue(kinds.errorLine().startsWith("hunmin predict: error: input mixes text files (") && kinds.errorLine().contains("b.parquet"),
+        kinds.err());
+  }
+
+  @Test
+  void predictNumbersTextLinesAndWritesRowsInInputOrderWhateverTheCores() throws IOException {
+    Path classifier = nsmc().resolve("model");
+    Path texts = Files.createDirectories(tmp.resolve("texts"));
+    // b is the larger file: Spark reads the larger first, the output must not; small splits cut files into blocks
+    Path a = Files.writeString(texts.resolve("a.txt"), "\uFEFF정말 재미있는 영화\n\n최악\n");
+    java.util.List<String> bLines = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) bLines.add(i % 3 == 0 ? "" : "배우들 연기가 좋았다 " + i);
+    Path b = Files.write(texts.resolve("b.txt"), bLines);
+    // batches of 32: whole, they hold other rows than batches cut at the small splits' ends would
+    String[] splits = {"--set", "spark.conf.\"spark.sql.files.maxPartitionBytes\"=64", "--batch-size", "32"};
+    Path listed = tmp.resolve("listed");
+    Hunmin.Result r = Hunmin.run(concat(new String[] {"predict", "--model", classifier.toString(), "--input", b + "," + a,
+        "--output", listed.toString(), "--master", "local[2]"}, splits));
+    assertEquals(0, r.exit(), r.err());
+    var rows = predictions(listed);
+    assertEquals(43, rows.size());
+    for (int i = 0; i < rows.size(); i++) {
+      boolean inA = i < 3;
+      assertTrue(rows.get(i).<String>getAs("source").endsWith(inA ? "/a.txt" : "/b.txt"), rows.get(i).toString());
+      assertEquals(inA ? i + 1 : i - 2, rows.get(i).<Long>getAs("line"), rows.get(i).toString());
+      String text = inA ? java.util.List.of("정말 재미있는 영화", "", "최악").get(i) : bLines.get(i - 3);
+      assertEquals(text, rows.get(i).getAs("text"));
+      assertEquals(text.isBlank(), rows.get(i).isNullAt(rows.get(i).fieldIndex("label")), rows.get(i).toString());
+    }
+    JsonNode report = Hunmin.report(listed);
+    long blank = 1 + bLines.stream().filter(String::isBlank).count();
+    assertEquals(43 - blank, report.at("/scored").asLong());
+    assertEquals(blank, report.at("/without_text").asLong());
+
+    // the folder holding the two files: read as text, the same rows and scores, split as Spark likes on one core
+    Path folder = tmp.resolve("folder");
+    assertEquals(0, Hunmin.run("predict", "--model", classifier.toString(), "--input", texts.toString(), "--output", folder.toString(),
+        "--batch-size", "32", "--master", "local[1]").exit());
+    assertEquals(rows.toString(), predictions(folder).toString());
+
+    Path blanks = Files.writeString(tmp.resolve("blanks.txt"), "\n  \n\n\t\n");
+    Path none = tmp.resolve("none");
+    assertEquals(0, Hunmin.run("predict", "--model", classifier.toString(), "--input", blanks.toString(), "--output", none.toString()).exit());
+    assertEquals(0, Hunmin.report(none).at("/scored").asInt());
+    assertTrue(Hunmin.report(none).at("/summary").asText().startsWith("4 rows, 0 scored (4 without text) → "), Hunmin.report(none).toString());
+
+    // Parquet: files in path order, rows in file order, the same bytes on one core and three
+    Path table = tmp.resolve("table");
+    java.util.List<String> larger = new java.util.ArrayList<>();
+    for (int i = 0; i < 30; i++) larger.add("시간 아까운 영화였다 " + i);
+    writeParquet(new java.util.LinkedHashMap<>(java.util.Map.of(table.resolve("a"), java.util.List.of("좋은 영화", "별로"))), "text");
+    writeParquet(java.util.Map.of(table.resolve("b"), larger), "text");
+    byte[] first = null;
+    for (String master : java.util.List.of("local[1]", "local[3]")) {
+      Path out = tmp.resolve("table-" + master.replaceAll("\\W", ""));
+      // one core reads each file whole; three read them in small splits
+      String[] more = master.equals("local[1]") ? new String[] {"--batch-size", "32"} : splits;
+      Hunmin.Result p = Hunmin.run(concat(new String[] {"predict", "--model", classifier.toString(), "--input", table.toString(),
+          "--output", out.toString(), "--master", master}, more));
+      assertEquals(0, p.exit(), p.err());
+      var scored = predictions(out);
+      assertEquals(java.util.List.of("text", "id", "label", "score"), java.util.List.of(scored.get(0).schema().fieldNames()));
+      java.util.List<Integer> ids = scored.stream().map(row -> row.<Integer>getAs("id")).toList();
+      java.util.List<Integer> expected = new java.util.ArrayList<>(java.util.List.of(0, 1));
+      for (int i = 0; i < 30; i++) expected.add(i);
+      assertEquals(expected, ids, "a's rows, then b's (whose ids restart at 0)");
+      byte[] bytes = Files.readAllBytes(out.resolve("predictions/part-00000.parquet"));
+      if (first == null) first = bytes;
+      else assertTrue(java.util.Arrays.equals(first, bytes), "byte-identical on one core and three");
+    }
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 }
