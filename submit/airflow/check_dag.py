@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """CI check of hunmin_dag.py without Airflow (which cannot be installed here): compiles the file, runs it
-against stand-ins for the few Airflow classes it uses, and checks the tasks, their order and their retries.
+against stand-ins for the few Airflow classes it uses, and checks the tasks, their order, their retries and that
+exit 2 fails a task without them.
   python3 submit/airflow/check_dag.py           exit 0 when the DAG is as expected
   python3 submit/airflow/check_dag.py --print   also print each task's Hunmin arguments, one JSON list a line
 """
@@ -35,6 +36,14 @@ class DAG:
         DAG.current = None
 
 
+class AirflowException(Exception):
+    pass
+
+
+class AirflowFailException(AirflowException):
+    """Airflow's: the task fails without its retries."""
+
+
 class BashOperator:
     def __init__(self, task_id, bash_command, **kwargs):
         dag = kwargs.pop("dag", None) or DAG.current
@@ -47,6 +56,12 @@ class BashOperator:
         self.upstream = set()
         self.downstream = set()
         dag.tasks[task_id] = self
+
+    def execute(self, context):
+        """Airflow 2's BashOperator.execute for a command that exits with context["exit_code"] (nothing runs here)."""
+        code = context["exit_code"]
+        if code != 0:
+            raise AirflowException(f"Bash command failed. The command returned a non-zero exit code {code}.")
 
     def __rshift__(self, other):
         for o in other if isinstance(other, (list, tuple)) else [other]:
@@ -66,9 +81,14 @@ def stub_airflow():
     operators = types.ModuleType("airflow.operators")
     bash = types.ModuleType("airflow.operators.bash")
     bash.BashOperator = BashOperator
+    exceptions = types.ModuleType("airflow.exceptions")
+    exceptions.AirflowException = AirflowException
+    exceptions.AirflowFailException = AirflowFailException
     airflow.operators = operators
+    airflow.exceptions = exceptions
     operators.bash = bash
-    sys.modules.update({"airflow": airflow, "airflow.operators": operators, "airflow.operators.bash": bash})
+    sys.modules.update({"airflow": airflow, "airflow.operators": operators, "airflow.operators.bash": bash,
+                        "airflow.exceptions": exceptions})
 
 
 def load():
@@ -108,6 +128,19 @@ def check(dag):
         assert "--skip-if-done" in args, f"{task_id} lacks --skip-if-done"
         assert "--overwrite" not in args, f"{task_id} must not replace finished outputs of another configuration"
     assert "--resume" in hunmin_args(dag.tasks["pretrain"]), "a retried pretrain must resume"
+    for task in dag.tasks.values():
+        check_exit_codes(task)
+
+
+def check_exit_codes(task):
+    """Exit 2 (bad input) fails without retries; 1 and 3 raise what Airflow retries; 0 succeeds."""
+    for code, expected in ((0, None), (1, AirflowException), (2, AirflowFailException), (3, AirflowException)):
+        try:
+            task.execute({"exit_code": code})
+            raised = None
+        except AirflowException as e:
+            raised = type(e)
+        assert raised is expected, f"{task.task_id}: exit {code} raised {raised}, expected {expected}"
 
 
 def main():

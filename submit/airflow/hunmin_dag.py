@@ -3,7 +3,8 @@
 Every step passes --skip-if-done, so a rerun of the DAG (or a cleared task) leaves finished steps alone in
 seconds, and a retry after a failure starts the step clean (pretrain: resumes from its newest checkpoint).
 Exit codes of submit/spark-submit.sh: 0 done or skipped, 2 bad input or configuration (a retry fails the same
-way), 3 external failure (storage, cluster: worth a retry), 1 unexpected. BashOperator retries any non-zero exit.
+way), 3 external failure (storage, cluster: worth a retry), 1 unexpected. HunminOperator fails a step that exits 2
+without its retries; any other failure is retried.
 
 Settings come from the environment of the Airflow worker:
   HUNMIN_HOME        the Hunmin checkout with the built jars (mvn -DskipTests package)
@@ -13,10 +14,12 @@ Settings come from the environment of the Airflow worker:
   HUNMIN_SUBMIT_OPTS spark-submit options for every step (--master yarn …); see README "Operations"
 """
 import os
+import re
 import shlex
 from datetime import datetime, timedelta
 
 from airflow import DAG
+from airflow.exceptions import AirflowException, AirflowFailException
 from airflow.operators.bash import BashOperator
 
 HOME = os.environ.get("HUNMIN_HOME", "/opt/hunmin")
@@ -39,6 +42,20 @@ STEPS = [
                               "--set", f"finetune.data={EVAL_DATA}"]),
 ]
 
+
+class HunminOperator(BashOperator):
+    """A BashOperator whose exit 2 (bad input or configuration) fails the task at once: a retry would fail alike."""
+
+    def execute(self, context):
+        try:
+            return super().execute(context)
+        except AirflowException as e:
+            # BashOperator's message for a failed command: "… returned a non-zero exit code 2."
+            if not isinstance(e, AirflowFailException) and re.search(r"exit code 2\b", str(e)):
+                raise AirflowFailException(str(e)) from e
+            raise
+
+
 default_args = {
     "owner": "hunmin",
     "retries": 2,
@@ -57,7 +74,7 @@ with DAG(
 ) as dag:
     previous = None
     for task_id, command, flags in STEPS:
-        task = BashOperator(
+        task = HunminOperator(
             task_id=task_id,
             # quoted: a path with a space stays one word
             bash_command=shlex.join([f"{HOME}/submit/spark-submit.sh", command, *flags, "--skip-if-done"]),
