@@ -52,6 +52,10 @@ final class PipelineJob {
     }
     requireNotSetByPipeline(s);
     Path marker = new Path(work, StageOutput.SUCCESS);
+    // a finished directory (this pipeline's, or another command's output) is replaced only when asked, as a stage's
+    if (!overwrite && marker.getFileSystem(conf).exists(marker)) {
+      throw new HunminException("output exists: " + work + " (pass --overwrite to replace it)");
+    }
     // the work directory is marked done only when every stage is; a run that fails leaves it unmarked
     marker.getFileSystem(conf).delete(marker, false);
 

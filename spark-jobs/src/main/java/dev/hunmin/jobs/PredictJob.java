@@ -251,6 +251,12 @@ final class PredictJob {
   /** The table's rows with their file and row index; a pass counts each file's rows to place them in order. */
   private static Input parquet(SparkSession spark, List<String> files, String textA, String textB) {
     Dataset<Row> table = spark.read().parquet(files.toArray(String[]::new));
+    // Spark takes one file's schema and reads the others' rows through it: tables that differ would lose columns
+    StructType merged = spark.read().option("mergeSchema", "true").parquet(files.toArray(String[]::new)).schema();
+    if (!merged.equals(table.schema())) {
+      throw new HunminException("the input's Parquet files differ in their columns (" + table.schema().simpleString() + " and "
+          + merged.simpleString() + " together): predict one table at a time");
+    }
     checkColumns(table.schema(), textA, textB);
     Dataset<Row> rows = table.select(col("*"), col("_metadata.file_path"), col("_metadata.row_index"));
     List<Row> counts = new ArrayList<>(table.select(col("_metadata.file_path").as("f")).groupBy("f").count().collectAsList());
@@ -332,8 +338,8 @@ final class PredictJob {
     public Iterator<Tuple2<Long, Row>> call(Iterator<Tuple2<Long, Row>> rows) {
       Predictor p = PREDICTORS.computeIfAbsent(model, m -> Predictor.load(m, hadoop));
       List<Tuple2<Long, Row>> out = new ArrayList<>();
-      List<Long> ordinals = new ArrayList<>(batchSize);
-      List<Object[]> batch = new ArrayList<>(batchSize);
+      List<Long> ordinals = new ArrayList<>(); // not sized by --batch-size: a huge one must not allocate up front
+      List<Object[]> batch = new ArrayList<>();
       while (rows.hasNext()) {
         Tuple2<Long, Row> r = rows.next();
         Object[] values = new Object[r._2().size()];

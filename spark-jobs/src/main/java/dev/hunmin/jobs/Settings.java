@@ -169,7 +169,7 @@ final class Settings implements Serializable {
         if (type != ConfigValueType.BOOLEAN) throw new HunminException("--" + flag.getKey() + " needs a value");
         value = "true";
       }
-      Object typed = type == ConfigValueType.LIST ? splitList(value) : typed(value, type);
+      Object typed = typed(value, type);
       c = c.withValue(key, ConfigValueFactory.fromAnyRef(typed));
     }
     return c;
@@ -181,8 +181,15 @@ final class Settings implements Serializable {
    */
   private static Object typed(String value, ConfigValueType type) {
     if (type == ConfigValueType.BOOLEAN && (value.equals("true") || value.equals("false"))) return Boolean.valueOf(value);
-    if (type == ConfigValueType.NUMBER && value.matches("-?\\d{1,18}")) return Long.valueOf(value);
-    if (type == ConfigValueType.NUMBER && value.matches("-?\\d+(\\.\\d+)?([eE][-+]?\\d+)?")) return Double.valueOf(value);
+    if (type == ConfigValueType.NUMBER && value.matches("-?\\d+")) {
+      try {
+        return Long.valueOf(value);
+      } catch (NumberFormatException e) {
+        return value; // beyond a long: as text, which the getters refuse or read as they always did
+      }
+    }
+    if (type == ConfigValueType.NUMBER && value.matches("-?\\d+\\.\\d+([eE][-+]?\\d+)?|-?\\d+[eE][-+]?\\d+")) return Double.valueOf(value);
+    if (type == ConfigValueType.LIST) return splitList(value);
     return value;
   }
 

@@ -333,6 +333,16 @@ class BadInputTest {
   }
 
   @Test
+  void aPipelineIntoAnotherCommandsFinishedOutputIsRefused() throws IOException {
+    Path audit = Files.createDirectories(tmp.resolve("audit"));
+    Files.writeString(audit.resolve("_SUCCESS"), "{\"command\":\"audit\",\"fingerprint\":\"x\"}");
+    Hunmin.Result r = Hunmin.run("pipeline", "--work", audit.toString());
+    assertEquals(2, r.exit());
+    assertEquals("hunmin pipeline: error: output exists: file:" + audit + " (pass --overwrite to replace it)", r.errorLine());
+    assertTrue(Files.readString(audit.resolve("_SUCCESS")).contains("audit"), "left as it was");
+  }
+
+  @Test
   void noCommandPrintsUsageAndFails() {
     java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
     assertEquals(2, Main.run(new String[0], System.out, new java.io.PrintStream(err, true, StandardCharsets.UTF_8)));

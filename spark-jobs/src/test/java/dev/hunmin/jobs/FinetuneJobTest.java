@@ -300,6 +300,18 @@ class FinetuneJobTest {
     assertEquals(2, kinds.exit(), kinds.err());
     assertTrue(kinds.errorLine().startsWith("hunmin predict: error: input mixes text files (") && kinds.errorLine().contains("b.parquet"),
         kinds.err());
+
+    // two tables: Spark would read the second's rows through the first's columns
+    Path tables = Files.createDirectories(tmp.resolve("tables"));
+    for (Path dir : java.util.List.of(labelled, cased)) {
+      try (var parts = Files.list(dir)) {
+        Path part = parts.filter(f -> f.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+        Files.copy(part, tables.resolve(dir.getFileName() + ".parquet"));
+      }
+    }
+    Hunmin.Result two = predict(classifier, tables.toString());
+    assertEquals(2, two.exit(), two.err());
+    assertTrue(two.errorLine().startsWith("hunmin predict: error: the input's Parquet files differ in their columns ("), two.err());
   }
 
   @Test
@@ -340,7 +352,9 @@ class FinetuneJobTest {
 
     Path blanks = Files.writeString(tmp.resolve("blanks.txt"), "\n  \n\n\t\n");
     Path none = tmp.resolve("none");
-    assertEquals(0, Hunmin.run("predict", "--model", classifier.toString(), "--input", blanks.toString(), "--output", none.toString()).exit());
+    // a batch size far above the rows allocates nothing for it
+    assertEquals(0, Hunmin.run("predict", "--model", classifier.toString(), "--input", blanks.toString(), "--output", none.toString(),
+        "--batch-size", "2000000000").exit());
     assertEquals(0, Hunmin.report(none).at("/scored").asInt());
     assertTrue(Hunmin.report(none).at("/summary").asText().startsWith("4 rows, 0 scored (4 without text) → "), Hunmin.report(none).toString());
 

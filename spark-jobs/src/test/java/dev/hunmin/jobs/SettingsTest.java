@@ -1,0 +1,24 @@
+package dev.hunmin.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Values given as text (flags, --set) take their key's type without losing what was typed. */
+class SettingsTest {
+  private static Settings load(String... args) {
+    return Settings.load(Cli.parse(args));
+  }
+
+  @Test
+  void numbersKeepEveryDigitAndListsSplitAtCommas() {
+    assertEquals(1000000000000000001L, load("nsp", "--seed", "1000000000000000001").seed());
+    assertEquals(1000000000000000000L, load("nsp", "--seed", "1000000000000000000").seed());
+    assertEquals(20, load("pretrain", "--max-steps", "20").integer("max-steps"));
+    assertEquals(0.5, load("nsp", "--nsp-prob", "5e-1").number("nsp-prob"));
+    assertEquals(List.of("email", "phone"), load("clean", "--set", "clean.pii.kinds=email,phone").list("pii.kinds"));
+    // as a report records it: a list, not the text "email"
+    assertEquals(List.of("email"), ((java.util.Map<?, ?>) load("clean", "--set", "clean.pii.kinds=email").section().get("pii")).get("kinds"));
+  }
+}
