@@ -77,6 +77,32 @@ public final class SafeTensors {
 
   /** Reads every tensor, in header order; a malformed file is an error naming what is wrong. */
   public static Map<String, Tensor> read(InputStream in) throws IOException {
+    Header header = header(in);
+    byte[] data = in.readAllBytes();
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = header.json().fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (e.getKey().equals("__metadata__")) continue;
+      out.put(e.getKey(), tensor(e.getKey(), e.getValue(), data));
+    }
+    return out;
+  }
+
+  /**
+   * The file length its header describes (the length field, the header, the data up to the last tensor's end),
+   * read without the weights: a truncated copy is found by comparing it with the file's length.
+   */
+  public static long describedLength(InputStream in) throws IOException {
+    Header header = header(in);
+    long end = 0;
+    for (JsonNode tensor : header.json()) end = Math.max(end, tensor.path("data_offsets").path(1).asLong(0));
+    return 8 + header.length() + end;
+  }
+
+  private record Header(JsonNode json, long length) {}
+
+  /** The JSON header and its length in bytes, read past the 8-byte length field. */
+  private static Header header(InputStream in) throws IOException {
     byte[] lengthBytes = in.readNBytes(8);
     if (lengthBytes.length < 8) throw new HunminException("not a safetensors file: shorter than its header length");
     long headerLength = ByteBuffer.wrap(lengthBytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
@@ -89,14 +115,7 @@ public final class SafeTensors {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new HunminException("not a safetensors file: its header is no JSON (" + e.getOriginalMessage() + ")");
     }
-    byte[] data = in.readAllBytes();
-    Map<String, Tensor> out = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      if (e.getKey().equals("__metadata__")) continue;
-      out.put(e.getKey(), tensor(e.getKey(), e.getValue(), data));
-    }
-    return out;
+    return new Header(header, headerLength);
   }
 
   /** IEEE 754 binary16 to float (Java 17 has no Float.float16ToFloat). */

@@ -13,9 +13,6 @@ import dev.hunmin.train.Finetuner;
 import dev.hunmin.util.HunminException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -121,22 +118,15 @@ final class PredictJob {
   /** The safetensors header against the file's length: a truncated copy is found without reading the weights. */
   private static void checkWeights(FileSystem fs, Path weights) throws IOException {
     long length = fs.getFileStatus(weights).getLen();
+    long described;
     try (InputStream in = fs.open(weights)) {
-      byte[] head = in.readNBytes(8);
-      long headerLength = head.length < 8 ? -1 : ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getLong();
-      if (headerLength <= 0 || headerLength > length - 8) throw new HunminException(weights + " is not a safetensors file: shorter than its header");
-      JsonNode header;
-      try {
-        header = JSON.readTree(new String(in.readNBytes((int) headerLength), StandardCharsets.UTF_8));
-      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-        throw new HunminException(weights + " is not a safetensors file: its header is no JSON (" + e.getOriginalMessage() + ")");
-      }
-      long end = 0;
-      for (JsonNode tensor : header) end = Math.max(end, tensor.path("data_offsets").path(1).asLong(0));
-      if (8 + headerLength + end != length) {
-        throw new HunminException(weights + " is damaged: its header describes " + (8 + headerLength + end) + " bytes, the file has " + length
-            + " (a truncated copy?)");
-      }
+      described = SafeTensors.describedLength(in);
+    } catch (HunminException e) {
+      throw new HunminException(weights + ": " + e.getMessage());
+    }
+    if (described != length) {
+      throw new HunminException(weights + " is damaged: its header describes " + described + " bytes, the file has " + length
+          + " (a truncated copy?)");
     }
   }
 
