@@ -28,16 +28,13 @@ final class EvaluateJob {
     // every model is found before the first of many fine-tuning runs starts
     for (String model : models) Tokenizers.ofModel(conf, model);
     Settings finetune = s.forStage("finetune", Map.of());
-    // and every task's files are read: a bad one fails now, not after hours of the others' fine-tuning
-    Path data = new Path(finetune.requiredString("data"));
-    for (Task task : tasks) {
-      FinetuneJob.items(conf, data, task, task.trainFile());
-      FinetuneJob.items(conf, data, task, task.testFile());
-    }
+    // and every task's files are read, once: a bad one fails now, not after hours of the others' fine-tuning
+    Map<Task, FinetuneJob.TaskFiles> files = new LinkedHashMap<>();
+    for (Task task : tasks) files.put(task, FinetuneJob.TaskFiles.read(conf, finetune, task));
     List<Map<String, Object>> rows = new ArrayList<>();
     for (String model : models) {
       for (String init : s.bool("random-init") ? List.of("pretrained", "random") : List.of("pretrained")) {
-        for (Task task : tasks) rows.add(FinetuneJob.finetune(conf, finetune, model, init, task, null));
+        for (Task task : tasks) rows.add(FinetuneJob.finetune(conf, finetune, model, init, task, files.get(task), null));
       }
     }
     Map<String, Object> report = new LinkedHashMap<>();

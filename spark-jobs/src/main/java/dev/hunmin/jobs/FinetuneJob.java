@@ -38,7 +38,8 @@ final class FinetuneJob {
   static Map<String, Object> run(SparkSession spark, Settings s) throws IOException {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     try (StageOutput out = StageOutput.begin(conf, s)) {
-      Map<String, Object> result = finetune(conf, s, s.requiredString("model"), s.string("init"), Task.named(s.requiredString("task")),
+      Task task = Task.named(s.requiredString("task"));
+      Map<String, Object> result = finetune(conf, s, s.requiredString("model"), s.string("init"), task, TaskFiles.read(conf, s, task),
           new org.apache.hadoop.fs.Path(out.dir()));
       out.writeJson("results.json", result);
       result.put("summary", s.string("task") + " " + result.get("scores") + " (" + result.get("train_examples") + " training examples, "
@@ -51,8 +52,16 @@ final class FinetuneJob {
   /** A task file's usable rows, and how many rows it skipped (no text, or a label the task does not know). */
   record Rows(List<Task.Item> items, int skipped) {}
 
+  /** A task's training and test rows, read once however many models and inits are fine-tuned on them. */
+  record TaskFiles(Rows train, Rows test) {
+    static TaskFiles read(Configuration conf, Settings s, Task task) throws IOException {
+      org.apache.hadoop.fs.Path data = new org.apache.hadoop.fs.Path(s.requiredString("data"));
+      return new TaskFiles(items(conf, data, task, task.trainFile()), items(conf, data, task, task.testFile()));
+    }
+  }
+
   /** One of a task's files under --data, on any Hadoop file system (a local folder, s3a://…). */
-  static Rows items(Configuration conf, org.apache.hadoop.fs.Path data, Task task, String file) throws IOException {
+  private static Rows items(Configuration conf, org.apache.hadoop.fs.Path data, Task task, String file) throws IOException {
     org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(data, file);
     org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(conf);
     if (!fs.exists(p)) throw new HunminException("task " + task.name() + ": " + p + " not found (--data is the folder of the evaluation sets)");
@@ -83,10 +92,9 @@ final class FinetuneJob {
   }
 
   /** Fine-tunes one model on one task; scores on the test file. The model goes under output/model when output is set. */
-  static Map<String, Object> finetune(Configuration conf, Settings s, String modelDir, String init, Task task,
+  static Map<String, Object> finetune(Configuration conf, Settings s, String modelDir, String init, Task task, TaskFiles files,
       org.apache.hadoop.fs.Path output) throws IOException {
     long started = System.nanoTime();
-    org.apache.hadoop.fs.Path data = new org.apache.hadoop.fs.Path(s.requiredString("data"));
     WordPieceTokenizer tokenizer = Tokenizers.ofModel(conf, modelDir);
     BertConfig config = ModelFiles.readConfig(conf, new org.apache.hadoop.fs.Path(modelDir));
     int maxLength = maxLength(s, config, modelDir);
@@ -94,8 +102,8 @@ final class FinetuneJob {
         s.positive("learning-rate", 1e3), s.number("warmup-ratio", 0, 1), s.number("weight-decay", 0, 1e3),
         s.number("max-grad-norm", 0, 1e9), s.seed());
     int logEvery = s.integer("log-every", 1);
-    Rows trainRows = items(conf, data, task, task.trainFile());
-    Rows testRows = items(conf, data, task, task.testFile());
+    Rows trainRows = files.train();
+    Rows testRows = files.test();
     List<Finetuner.Example> train = encode(tokenizer, sample(trainRows.items(), s.integer("max-train", 0), s.seed()), maxLength);
     List<Task.Item> testItems = sample(testRows.items(), s.integer("max-test", 0), s.seed());
     List<Finetuner.Example> test = encode(tokenizer, testItems, maxLength);

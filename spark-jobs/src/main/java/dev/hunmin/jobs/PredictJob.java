@@ -58,8 +58,9 @@ final class PredictJob {
     long started = System.nanoTime();
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     Path model = new Path(s.requiredString("model"));
-    JsonNode config = classifierConfig(conf, model);
-    int maxLength = FinetuneJob.maxLength(s, ModelFiles.readConfig(conf, model), model.toString());
+    Classifier classifier = classifierConfig(conf, model);
+    JsonNode config = classifier.json();
+    int maxLength = FinetuneJob.maxLength(s, classifier.bert(), model.toString());
     String textA = s.string("text-column");
     String textB = s.string("text-b-column");
     checkTextColumns(model, config, textB);
@@ -98,18 +99,21 @@ final class PredictJob {
    * On the driver, before any executor loads it: a finetune output's model/ (BertForSequenceClassification) whose
    * config, weights and tokenizer all read, so that a broken file is one error naming it, not a failure per task.
    */
-  private static JsonNode classifierConfig(Configuration conf, Path model) throws IOException {
+  private static Classifier classifierConfig(Configuration conf, Path model) throws IOException {
     FileSystem fs = model.getFileSystem(conf);
     if (!fs.exists(model)) throw new HunminException("model not found: " + model);
     Path config = new Path(model, "config.json");
     if (!fs.exists(config)) throw notClassifier(model);
-    ModelFiles.readConfig(conf, model); // not JSON, not BERT: named by its path
+    BertConfig bert = ModelFiles.readConfig(conf, model); // not JSON, not BERT: named by its path
     JsonNode c = JSON.readTree(ModelFiles.readText(fs, config));
     if (!c.path("id2label").has("0")) throw notClassifier(model);
     checkWeights(fs, ModelFiles.weights(fs, model));
     checkTokenizer(conf, fs, model);
-    return c;
+    return new Classifier(c, bert);
   }
+
+  /** A classifier's config.json as JSON (its labels, Hunmin's task keys) and as the BERT it describes. */
+  private record Classifier(JsonNode json, BertConfig bert) {}
 
   private static HunminException notClassifier(Path model) {
     return new HunminException(model + " is no fine-tuned classifier (predict takes a finetune output's model/ directory)");
