@@ -58,9 +58,33 @@ final class Settings implements Serializable {
     try {
       Config resolved = layered.resolve();
       rememberSecrets(resolved);
+      requireTypes(resolved, defaults);
       return new Settings(cli.command(), resolved);
     } catch (ConfigException e) {
       throw new HunminException("configuration: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Every true/false and numeric setting, whatever command reads it, holds a value of its type: a value like FALSE
+   * or 1O is refused here, before Spark starts, rather than when a job first reads the key.
+   */
+  private static void requireTypes(Config config, Config defaults) {
+    for (Map.Entry<String, ConfigValue> e : config.entrySet()) {
+      String key = e.getKey();
+      if (!key.startsWith("hunmin.") || key.startsWith("hunmin.spark.conf.") || !defaults.hasPath(key)) continue;
+      ConfigValueType type = defaults.getValue(key).valueType();
+      try {
+        if (type == ConfigValueType.BOOLEAN) config.getBoolean(key);
+        else if (type == ConfigValueType.NUMBER) config.getNumber(key);
+        else continue;
+      } catch (ConfigException.WrongType wrong) {
+        List<String> path = ConfigUtil.splitPath(key);
+        String flag = ConfigUtil.joinPath(path.subList(path.size() > 2 ? 2 : 1, path.size()));
+        // whether a number must be whole is the getter's to say (HOCON reads 1.0 as 1)
+        throw new HunminException("--" + flag + " (" + key + ") must be " + (type == ConfigValueType.BOOLEAN ? "true or false" : "a number")
+            + ", not '" + e.getValue().unwrapped() + "'");
+      }
     }
   }
 

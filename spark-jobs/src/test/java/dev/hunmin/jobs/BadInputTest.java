@@ -145,8 +145,22 @@ class BadInputTest {
         r.errorLine());
     Hunmin.Result n = clean(in, "--set", "clean.filter.min-chars=many");
     assertEquals(2, n.exit());
-    assertEquals("hunmin clean: error: --filter.min-chars (hunmin.clean.filter.min-chars) must be an integer, not 'many'",
+    assertEquals("hunmin clean: error: --filter.min-chars (hunmin.clean.filter.min-chars) must be a number, not 'many'",
         n.errorLine());
+    assertNoOutput();
+  }
+
+  @Test
+  void aMistypedValueOfAnyCommandIsRefusedBeforeSparkStarts() throws IOException {
+    Path in = Files.writeString(tmp.resolve("doc.txt"), GOOD, StandardCharsets.UTF_8);
+    // nothing listens on the master's port: were a session started, this would fail on the cluster, not the value
+    Hunmin.Result r = clean(in, "--master", "spark://127.0.0.1:9", "--set", "clean.near-dup=FALSE");
+    assertEquals(2, r.exit());
+    assertEquals("hunmin clean: error: --near-dup (hunmin.clean.near-dup) must be true or false, not 'FALSE'", r.errorLine());
+    // a key another stage reads is checked too: a pipeline would reach it only after the stages before it
+    Path conf = Files.writeString(tmp.resolve("job.conf"), "hunmin.pretrain.max-steps = one\n", StandardCharsets.UTF_8);
+    r = clean(in, "--master", "spark://127.0.0.1:9", "--conf", conf.toString());
+    assertEquals("hunmin clean: error: --max-steps (hunmin.pretrain.max-steps) must be a number, not 'one'", r.errorLine());
     assertNoOutput();
   }
 
