@@ -35,6 +35,10 @@ public record Task(String name, String trainFile, String testFile, String textA,
       new Task("korsts", "korsts/sts-train.tsv", "korsts/sts-test.tsv", "sentence1", "sentence2", "score",
           List.of(), Metric.CORRELATION));
 
+  /** The one regression task, KorSTS, scores on STS-B's scale: 0 (unrelated) to 5 (same meaning). */
+  static final float MIN_SCORE = 0;
+  static final float MAX_SCORE = 5;
+
   public static Task named(String name) {
     return ALL.stream().filter(t -> t.name.equals(name)).findFirst().orElseThrow(() -> new HunminException(
         "unknown task '" + name + "' (" + String.join(", ", ALL.stream().map(Task::name).toList()) + ")"));
@@ -67,7 +71,7 @@ public record Task(String name, String trainFile, String testFile, String textA,
 
   /**
    * The lines of one of the task's TSV files (with its header; source names it in errors). Rows whose text is empty
-   * or whose label is unknown (or no number, for a score) are skipped (NSMC has empty reviews).
+   * or whose label is unknown (or no number from 0 to 5, for a score) are skipped (NSMC has empty reviews).
    */
   public List<Item> parse(List<String> lines, String source) {
     if (lines.isEmpty()) throw new HunminException(source + " is empty");
@@ -87,7 +91,8 @@ public record Task(String name, String trainFile, String testFile, String textA,
         } catch (NumberFormatException e) {
           continue; // as an unknown class label
         }
-        if (!Float.isFinite(label)) continue; // "NaN" and "Infinity" parse, but are no scores
+        // "NaN" and "Infinity" parse, but are no scores; nor is a value off the STS scale (a typo, another column)
+        if (!(label >= MIN_SCORE && label <= MAX_SCORE)) continue;
       } else {
         int index = labels.indexOf(f[y].trim());
         if (index < 0) continue;
