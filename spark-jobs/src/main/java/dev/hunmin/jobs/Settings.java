@@ -59,7 +59,9 @@ final class Settings implements Serializable {
       Config resolved = layered.resolve();
       rememberSecrets(resolved);
       requireTypes(resolved, defaults);
-      return new Settings(cli.command(), resolved);
+      Settings settings = new Settings(cli.command(), resolved);
+      settings.seed(); // every command reads it, so it is checked with the types
+      return settings;
     } catch (ConfigException e) {
       throw new HunminException("configuration: " + e.getMessage());
     }
@@ -346,11 +348,13 @@ final class Settings implements Serializable {
 
   long seed() {
     try {
-      double v = root.getNumber("hunmin.seed").doubleValue();
-      if (v != Math.rint(v)) throw new ConfigException.BadValue("hunmin.seed", "not an integer");
-      return root.getLong("hunmin.seed");
+      Number n = root.getNumber("hunmin.seed");
+      // beyond a long, HOCON reads the digits as a double, which getLong would clamp: two seeds, one run
+      if (!(n instanceof Integer || n instanceof Long)) throw new ConfigException.BadValue("hunmin.seed", "not an integer");
+      return n.longValue();
     } catch (ConfigException e) {
-      throw new HunminException("--seed (hunmin.seed) must be an integer, not '" + root.getValue("hunmin.seed").unwrapped() + "'");
+      throw new HunminException("--seed (hunmin.seed) must be an integer from " + Long.MIN_VALUE + " to " + Long.MAX_VALUE
+          + ", not '" + root.getValue("hunmin.seed").unwrapped() + "'");
     }
   }
 

@@ -193,7 +193,12 @@ class BadInputTest {
     Path in = Files.writeString(tmp.resolve("doc.txt"), GOOD, StandardCharsets.UTF_8);
     Path exclude = Files.writeString(tmp.resolve("test.tsv"), "id\tdocument\n", StandardCharsets.UTF_8);
     Hunmin.Result r = clean(in, "--exclude", exclude.toString(), "--seed", "1.5");
-    assertEquals("hunmin clean: error: --seed (hunmin.seed) must be an integer, not '1.5'", r.errorLine());
+    assertEquals("hunmin clean: error: --seed (hunmin.seed) must be an integer from -9223372036854775808 to 9223372036854775807, not '1.5'",
+        r.errorLine());
+    // beyond a long: refused, not clamped to Long.MAX_VALUE with every other seed that long
+    r = clean(in, "--seed", "92233720368547758080");
+    assertEquals("hunmin clean: error: --seed (hunmin.seed) must be an integer from -9223372036854775808 to 9223372036854775807,"
+        + " not '92233720368547758080'", r.errorLine());
     Hunmin.Result none = clean(in, "--exclude", exclude.toString());
     assertEquals(2, none.exit());
     assertEquals("hunmin clean: error: --exclude " + exclude + ": no text read (check --exclude-field, the column or field of the texts)",
