@@ -29,16 +29,17 @@ public final class PiiScrubber implements Serializable {
       new Rule(Kind.URL, Pattern.compile("(?i)(?:https?://|ftp://|www\\.)[A-Za-z0-9\\-._~:/?#\\[\\]@!$&'()*+,;=%]+"), s -> true),
       new Rule(Kind.IP, Pattern.compile(
           "(?<![\\d.])(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(?!\\.?\\d)"), s -> true),
-      // resident registration number: YYMMDD-GNNNNNN, the gender/century digit 1–8
+      // resident registration number: YYMMDD-GNNNNNN, the gender/century digit 1–8, the hyphen sometimes left out
       new Rule(Kind.RRN, Pattern.compile(
-          "(?<![\\d-])\\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\\d|3[01])\\s?-\\s?[1-8]\\d{6}(?![\\d-])"), s -> true),
+          "(?<![\\d-])\\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\\d|3[01])(?:\\s?-\\s?)?[1-8]\\d{6}(?![\\d-])"), s -> true),
       new Rule(Kind.CARD, Pattern.compile("(?<![\\d-])\\d(?:[ -]?\\d){12,18}(?![\\d-])"), PiiScrubber::luhnValid),
-      // mobile 01x, Seoul 02, regional 0[3-6]x, internet 070, with or without +82; and 15xx/16xx/18xx service numbers
+      // mobile 01x, Seoul 02, regional 0[3-6]x, internet 070, with or without +82; and 15xx/16xx/18xx service numbers,
+      // unless the two halves read as a span of years (임진왜란(1592-1598); 17xx and 19xx are no service numbers)
       new Rule(Kind.PHONE, Pattern.compile(
           "(?<![\\d+])(?:\\+82[-. ]?(?:\\(0\\)|0)?|0)(?:1[016789]|2|[3-6][1-5]|70)[-. ]?\\d{3,4}[-. ]\\d{4}(?![\\d-])"
               + "|\\(0(?:2|[3-6][1-5]|70)\\)[ ]?\\d{3,4}-\\d{4}(?![\\d-])"
               + "|(?<![\\d+-])(?:01[016789]|02|0[3-6][1-5]|070)\\d{7,8}(?!\\d)"
-              + "|(?<![\\d-])1[5-9]\\d{2}-\\d{4}(?![\\d-])"), s -> true),
+              + "|(?<![\\d-])1[568]\\d{2}-\\d{4}(?![\\d-])"), s -> !yearSpan(s)),
       // bank accounts: hyphenated groups of 10–16 digits in all, or a bare 10–14 digit run
       new Rule(Kind.ACCOUNT, Pattern.compile("(?<![\\d-])\\d{2,6}-\\d{2,6}-\\d{2,7}(?:-\\d{1,3})?(?![\\d-])|(?<![\\d-])\\d{10,14}(?![\\d-])"),
           s -> { int d = digitCount(s); return d >= 10 && d <= 16; }));
@@ -103,6 +104,14 @@ public final class PiiScrubber implements Serializable {
     int end = found.length();
     while (end > 0 && ".,;:!?)]'".indexOf(found.charAt(end - 1)) >= 0) end--;
     return found.substring(0, end);
+  }
+
+  /** NNNN-MMMM where MMMM is a year at most 120 after NNNN: a reign, a war, a life. */
+  static boolean yearSpan(String s) {
+    if (!s.matches("\\d{4}-\\d{4}")) return false;
+    int from = Integer.parseInt(s.substring(0, 4));
+    int to = Integer.parseInt(s.substring(5));
+    return to >= from && to - from <= 120;
   }
 
   static int digitCount(String s) {

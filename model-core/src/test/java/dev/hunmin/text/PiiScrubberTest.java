@@ -29,6 +29,8 @@ class PiiScrubberTest {
       "공지는 https://www.example.com/notice?id=3 에서 확인.|공지는 <URL> 에서 확인.",
       "www.example.co.kr.|<URL>.",
       "주민번호 900101-1234567 유출|주민번호 <RRN> 유출",
+      "주민번호 9001011234567 유출|주민번호 <RRN> 유출",
+      "상담 1644-1999 또는 1800-0123|상담 <PHONE> 또는 <PHONE>",
       "카드 4111-1111-1111-1111 결제|카드 <CARD> 결제",
       "카드 5500 0000 0000 0004|카드 <CARD>",
       "계좌 110-123-456789 로 입금|계좌 <ACCOUNT> 로 입금",
@@ -47,6 +49,10 @@ class PiiScrubberTest {
       "4111-1111-1111-1112는 카드가 아니다",
       "1,000,000원을 모았다",
       "버전 1.2.3 출시",
+      "한국전쟁(1950-1953)은 비극이었다.",
+      "1997-1998년 외환위기",
+      "임진왜란(1592-1598) 때",
+      "정조(1752-1800)의 치세",
   })
   void leavesNumbersThatAreNotPersonalData(String text) {
     assertEquals(text, scrubber.scrub(text, new Counters()));
