@@ -80,6 +80,8 @@ public final class KoreanSentenceSplitter implements Serializable {
     else if (morphology) endingBoundaries(s, inside, morphemes, cuts);
     int start = 0;
     for (int cut : cuts) {
+      while (cut < n && isMark(s.charAt(cut))) cut++; // a variation selector stays with its emoji (‼️)
+      if (cut <= start) continue;
       addTrimmed(out, s, start, cut);
       start = cut;
     }
@@ -87,9 +89,25 @@ public final class KoreanSentenceSplitter implements Serializable {
     return out;
   }
 
+  /**
+   * A piece with no letter or digit (^^, ‼️, …) is no sentence: it goes with the sentence before it, or the one
+   * after it at the paragraph's start.
+   */
   private static void addTrimmed(List<String> out, String s, int from, int to) {
     String piece = s.substring(from, to).strip();
-    if (!piece.isEmpty()) out.add(piece);
+    if (piece.isEmpty()) return;
+    boolean letterless = piece.codePoints().noneMatch(Character::isLetterOrDigit);
+    if (!out.isEmpty() && (letterless || out.get(out.size() - 1).codePoints().noneMatch(Character::isLetterOrDigit))) {
+      out.set(out.size() - 1, out.get(out.size() - 1) + " " + piece);
+    } else {
+      out.add(piece);
+    }
+  }
+
+  /** Combining marks and variation selectors belong to the character before them. */
+  private static boolean isMark(char c) {
+    int type = Character.getType(c);
+    return type == Character.NON_SPACING_MARK || type == Character.ENCLOSING_MARK || type == Character.COMBINING_SPACING_MARK;
   }
 
   // ---- punctuation -------------------------------------------------------------------------------------------
@@ -100,7 +118,7 @@ public final class KoreanSentenceSplitter implements Serializable {
     for (int i = 0; i < n; i++) {
       if (TERMINALS.indexOf(s.charAt(i)) < 0) continue;
       int j = i;
-      while (j < n && (TERMINALS.indexOf(s.charAt(j)) >= 0 || s.charAt(j) == '~')) j++;
+      while (j < n && (TERMINALS.indexOf(s.charAt(j)) >= 0 || s.charAt(j) == '~' || isMark(s.charAt(j)))) j++;
       boolean singleDot = j - i == 1 && s.charAt(i) == '.';
       int k = j;
       while (k < n && CLOSERS.indexOf(s.charAt(k)) >= 0 && inside[k - 1]) k++; // quotes closing after the mark
@@ -109,7 +127,7 @@ public final class KoreanSentenceSplitter implements Serializable {
         i = j - 1;
         continue;
       }
-      while (k < n && TRAILERS.indexOf(s.charAt(k)) >= 0) k++;
+      while (k < n && (TRAILERS.indexOf(s.charAt(k)) >= 0 || isMark(s.charAt(k)))) k++;
       i = k - 1;
       if (k < n && !Character.isWhitespace(s.charAt(k)) && continuesSentence(s, k, morphemes)) continue;
       if (k > j && k < n && isQuote(s.charAt(k - 1)) && Character.isLetter(s.charAt(k))) continue; // "…다."그는 말했다
@@ -137,6 +155,7 @@ public final class KoreanSentenceSplitter implements Serializable {
       return false; // "1." opening an enumerated item
     }
     if (isAsciiDigit(prev) && closesDottedDate(s, i)) return false; // the last dot of 2019. 3. 1.
+    if (isAsciiDigit(prev) && opensItem(s, i)) return false; // "요약: 1. …", "제3조 1. … 2. …"
     if ((isLatin(next) || isAsciiDigit(next)) && !isHangul(prev)) return false; // naver.com, e.g, .net, <.dji>
     if (isLatin(prev)) {
       int w = i;
@@ -146,6 +165,27 @@ public final class KoreanSentenceSplitter implements Serializable {
       if (word.length() == 1 && Character.isUpperCase(prev)) return false; // initials: J. K. Rowling
     }
     return true;
+  }
+
+  /**
+   * Whether the number of one or two digits before the period at {@code i} numbers an item: after a label's mark
+   * (문제> 1., 요약: 1., 첫째, 1.), or followed later in the paragraph by the next number's item (제3조 1. … 2.). A
+   * number closing a sentence (만점에 8.) has neither.
+   */
+  private static boolean opensItem(String s, int i) {
+    int j = i;
+    while (j > 0 && isAsciiDigit(s.charAt(j - 1))) j--;
+    if (i - j > 2 || (j > 0 && !Character.isWhitespace(s.charAt(j - 1)))) return false;
+    int p = j;
+    while (p > 0 && Character.isWhitespace(s.charAt(p - 1))) p--;
+    if (p > 0 && ">:),]".indexOf(s.charAt(p - 1)) >= 0) return true;
+    String next = (Integer.parseInt(s.substring(j, i)) + 1) + ".";
+    for (int at = s.indexOf(next, i + 1); at >= 0; at = s.indexOf(next, at + 1)) {
+      boolean whole = at > 0 && Character.isWhitespace(s.charAt(at - 1));
+      boolean noFraction = at + next.length() >= s.length() || !isAsciiDigit(s.charAt(at + next.length()));
+      if (whole && noFraction) return true;
+    }
+    return false;
   }
 
   /** Whether the digits before the period at {@code i} follow "digits." as in a dotted date (2019. 3. 1.). */

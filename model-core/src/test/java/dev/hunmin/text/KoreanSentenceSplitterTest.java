@@ -51,6 +51,24 @@ class KoreanSentenceSplitterTest {
   }
 
   @Test
+  void anItemsNumberStaysWithItsTextAfterALabelOrBeforeTheNextItem() {
+    assertEquals(List.of("문제> 1. 환전 문제가 있다.", "2. 결제 문제가 있다."), splitter.split("문제> 1. 환전 문제가 있다. 2. 결제 문제가 있다."));
+    assertEquals(List.of("요약: 1. 첫째 항목이다."), splitter.split("요약: 1. 첫째 항목이다."));
+    assertEquals(List.of("제3조 1. 이 법은 공포한 날부터 시행한다.", "2. 부칙은 따로 정한다."),
+        splitter.split("제3조 1. 이 법은 공포한 날부터 시행한다. 2. 부칙은 따로 정한다."));
+    // a number that closes a sentence is followed by no next item
+    assertEquals(List.of("10점 만점에 8.", "그래도 재밌다."), punctuationOnly.split("10점 만점에 8. 그래도 재밌다."));
+  }
+
+  @Test
+  void marksAndPiecesWithoutLettersStayWithASentence() {
+    // U+FE0F after each ‼ makes it an emoji; it was cut off into sentences of its own
+    assertEquals(List.of("턱 좀 처리 하고 ‼\uFE0F‼\uFE0F‼\uFE0F", "끝."), splitter.split("턱 좀 처리 하고 ‼\uFE0F‼\uFE0F‼\uFE0F 끝."));
+    assertEquals(List.of("!!! 대박이다.", "진짜."), punctuationOnly.split("!!! 대박이다. 진짜."));
+    assertEquals(List.of("정말 최고다. ♥\uFE0F"), punctuationOnly.split("정말 최고다. ♥\uFE0F"));
+  }
+
+  @Test
   void quotesStayWithTheirSentence() {
     assertEquals(List.of("그는 \"내일 다시 오겠다. 꼭.\"라고 말했다.", "모두 웃었다."),
         splitter.split("그는 \"내일 다시 오겠다. 꼭.\"라고 말했다. 모두 웃었다."));
