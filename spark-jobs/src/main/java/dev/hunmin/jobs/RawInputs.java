@@ -149,20 +149,63 @@ final class RawInputs {
   private static JavaRDD<RawRecord> lines(JavaSparkContext jsc, List<FileStatus> files, String delimiter) {
     Configuration conf = new Configuration(jsc.hadoopConfiguration());
     if (delimiter != null) conf.set("textinputformat.record.delimiter", delimiter);
+    // a task opens its file before Hunmin's code sees a record: a file that is no gzip would fail there, unnamed
+    for (FileStatus f : files) requireDecompressible(conf, f.getPath());
     String paths = String.join(",", files.stream().map(f -> f.getPath().toString()).toList());
     @SuppressWarnings("unchecked")
     JavaNewHadoopRDD<LongWritable, Text> rdd = (JavaNewHadoopRDD<LongWritable, Text>)
         jsc.newAPIHadoopFile(paths, TextInputFormat.class, LongWritable.class, Text.class, conf);
     return rdd.mapPartitionsWithInputSplit((split, it) -> {
-      String file = ((FileSplit) split).getPath().toString();
+      Path path = ((FileSplit) split).getPath();
+      String file = path.toString();
+      boolean compressed = new CompressionCodecFactory(new Configuration()).getCodec(path) != null;
       List<RawRecord> out = new ArrayList<>();
-      while (it.hasNext()) {
-        var kv = it.next();
-        Text t = kv._2();
-        out.add(new RawRecord(file, kv._1().get(), java.util.Arrays.copyOf(t.getBytes(), t.getLength())));
+      try {
+        while (it.hasNext()) {
+          var kv = it.next();
+          Text t = kv._2();
+          out.add(new RawRecord(file, kv._1().get(), java.util.Arrays.copyOf(t.getBytes(), t.getLength())));
+        }
+      } catch (Exception e) {
+        if (compressed && corruptCompressed(e)) throw corruptInput(path, e); // cut short: found at its end
+        throw e;
       }
       return out.iterator();
     }, true);
+  }
+
+  /** A compressed file's first bytes decompress (the codec's header), so a mislabelled file is named at once. */
+  private static void requireDecompressible(Configuration conf, Path file) {
+    CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(file);
+    if (codec == null) return;
+    try (InputStream raw = file.getFileSystem(conf).open(file)) {
+      try (InputStream in = codec.createInputStream(raw)) {
+        in.read();
+      } catch (IOException e) {
+        if (corruptCompressed(e)) throw corruptInput(file, e);
+        throw e;
+      }
+    } catch (IOException e) {
+      throw new HunminException("cannot read " + file + ": " + e.getMessage(), HunminException.EXTERNAL, e);
+    }
+  }
+
+  /**
+   * Whether an error reading a compressed file is one of its bytes (not in the codec's format, cut short) rather
+   * than of the store: the codecs say so with these exceptions and words.
+   */
+  static boolean corruptCompressed(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.util.zip.ZipException || t instanceof java.io.EOFException) return true;
+      String m = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
+      if (m.contains("gzip") || m.contains("bzip2") || m.contains("end of input stream") || m.contains("end of stream")) return true;
+    }
+    return false;
+  }
+
+  private static HunminException corruptInput(Path file, Throwable e) {
+    return new HunminException("corrupt compressed input " + file + ": " + e.getMessage() + " (not a complete "
+        + file.getName().substring(file.getName().lastIndexOf('.') + 1) + " file)");
   }
 
   /** Strict UTF-8: null for invalid bytes. NUL bytes mean a binary file, which no setting makes readable. */
@@ -279,6 +322,7 @@ final class RawInputs {
         return index;
       }
     } catch (IOException e) {
+      if (new CompressionCodecFactory(conf).getCodec(file) != null && corruptCompressed(e)) throw corruptInput(file, e);
       throw new HunminException("cannot read " + file + ": " + e.getMessage(), HunminException.EXTERNAL, e);
     }
   }

@@ -151,6 +151,31 @@ class BadInputTest {
   }
 
   @Test
+  void aCorruptCompressedInputIsBadInputNamingTheFile() throws IOException {
+    java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+    try (var out = new java.util.zip.GZIPOutputStream(gz)) {
+      for (int i = 0; i < 2000; i++) out.write((i + "번째 문장이다. " + GOOD).getBytes(StandardCharsets.UTF_8));
+    }
+    byte[] whole = gz.toByteArray();
+    // cut short: the codec finds out at the end, in a task
+    Path cut = Files.write(tmp.resolve("cut.txt.gz"), java.util.Arrays.copyOf(whole, whole.length / 2));
+    Hunmin.Result r = clean(cut, "--text-format", "lines");
+    assertEquals(2, r.exit(), r.err());
+    assertTrue(r.errorLine().startsWith("hunmin clean: error: corrupt compressed input file:" + cut + ": "), r.errorLine());
+    assertTrue(r.errorLine().endsWith("(not a complete gz file)"), r.errorLine());
+    // no gzip at all, as text and as TSV (whose header is read on the driver)
+    Path text = Files.writeString(tmp.resolve("plain.jsonl.gz"), "{\"text\": \"" + GOOD.strip() + "\"}\n", StandardCharsets.UTF_8);
+    r = clean(text);
+    assertEquals(2, r.exit(), r.err());
+    assertTrue(r.errorLine().startsWith("hunmin clean: error: corrupt compressed input file:" + text + ": "), r.errorLine());
+    Path tsv = Files.writeString(tmp.resolve("plain.tsv.gz"), "id\treview\n1\t" + GOOD.strip() + "\n", StandardCharsets.UTF_8);
+    r = clean(tsv, "--tsv-column", "review");
+    assertEquals(2, r.exit(), r.err());
+    assertTrue(r.errorLine().startsWith("hunmin clean: error: corrupt compressed input file:" + tsv + ": "), r.errorLine());
+    assertNoOutput();
+  }
+
+  @Test
   void aMistypedValueOfAnyCommandIsRefusedBeforeSparkStarts() throws IOException {
     Path in = Files.writeString(tmp.resolve("doc.txt"), GOOD, StandardCharsets.UTF_8);
     // nothing listens on the master's port: were a session started, this would fail on the cluster, not the value
