@@ -46,8 +46,11 @@ final class Shards {
       Path path = new Path(dir);
       FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
       if (!fs.exists(path)) throw new HunminException("shards not found: " + dir);
-      if (fs.exists(new Path(path, StageOutput.REPORT)) && !fs.exists(new Path(path, StageOutput.SUCCESS))) {
-        throw new HunminException("shards are incomplete: " + dir + " has no _SUCCESS (its nsp run did not finish)");
+      // the shards/ of an nsp output are read only when the output is complete, named whole or by that folder
+      Path output = path.getName().equals("shards") && path.getParent() != null && fs.exists(new Path(path.getParent(), StageOutput.REPORT))
+          ? path.getParent() : path;
+      if (fs.exists(new Path(output, StageOutput.REPORT)) && !fs.exists(new Path(output, StageOutput.SUCCESS))) {
+        throw new HunminException("shards are incomplete: " + output + " has no _SUCCESS (its nsp run did not finish)");
       }
       if (fs.exists(new Path(path, "shards"))) path = new Path(path, "shards");
       FileStatus[] parquet = fs.listStatus(path, p -> p.getName().endsWith(".parquet"));

@@ -144,6 +144,22 @@ class PretrainJobTest {
   }
 
   @Test
+  void theShardsOfAnNspOutputWithoutSuccessAreRefusedByEitherName() throws IOException {
+    Path copy = Files.createDirectories(tmp.resolve("nsp-unfinished/shards"));
+    try (var files = Files.list(nsp.resolve("shards"))) {
+      for (Path f : files.toList()) Files.copy(f, copy.resolve(f.getFileName()));
+    }
+    Files.copy(nsp.resolve("_REPORT.json"), copy.getParent().resolve("_REPORT.json"));
+    for (Path input : List.of(copy.getParent(), copy)) {
+      Hunmin.Result r = Hunmin.run("pretrain", "--input", input.toString(), "--vocab", vocab.toString(),
+          "--output", tmp.resolve("p-unfinished").toString(), "--max-steps", "1");
+      assertEquals(2, r.exit(), r.err());
+      assertEquals("hunmin pretrain: error: shards are incomplete: " + copy.getParent() + " has no _SUCCESS (its nsp run did not finish)",
+          r.errorLine());
+    }
+  }
+
+  @Test
   void shardsBreakingTheContractAreReportedWithFileAndRow() throws IOException {
     Path bad = Files.createDirectories(tmp.resolve("bad-shards"));
     SparkSession spark = SparkSession.builder().master("local[1]").getOrCreate();
