@@ -75,6 +75,7 @@ final class CleanJob {
     for (int i = 0; i < inputs.size(); i++) if (s.list("input").get(i).equals("sample")) sources.put(inputs.get(i), "sample");
     DocumentCleaner cleaner = cleaner(s);
     boolean failOnBad = badRecordPolicy(s);
+    String format = s.string("format");
     // every setting is checked before the corpus is read: a bad value fails at once, not after the cleaning
     int partitions = s.integer("partitions", 1);
     int sentenceMinChars = s.integer("dedup-sentence-min-chars", 0);
@@ -85,7 +86,7 @@ final class CleanJob {
       Broadcast<Set<Long>> excludedB = spark.sparkContext().broadcast(excluded, scala.reflect.ClassTag$.MODULE$.apply(Set.class));
 
       JavaRDD<Cleaned> cleaned = RawInputs.read(spark, inputs, layout(s))
-          .mapPartitions(docs -> cleanPartition(docs, cleaner, excludedB.value(), failOnBad))
+          .mapPartitions(docs -> cleanPartition(docs, cleaner, excludedB.value(), failOnBad, format))
           .persist(StorageLevel.MEMORY_AND_DISK());
       counts.merge(cleaned.filter(c -> c.counters() != null).map(Cleaned::counters).fold(new Counters(), Counters::merge));
       long unreadable = UNREADABLE.stream().mapToLong(r -> counts.get("drop." + r)).sum();
@@ -170,14 +171,18 @@ final class CleanJob {
   }
 
   static Iterator<Cleaned> cleanPartition(Iterator<RawInputs.RawDoc> docs, DocumentCleaner cleaner, Set<Long> excluded,
-      boolean failOnBad) {
+      boolean failOnBad, String format) {
     Counters c = new Counters();
     List<Cleaned> out = new ArrayList<>();
     while (docs.hasNext()) {
       RawInputs.RawDoc raw = docs.next();
       c.increment("documents_in");
       if (raw.bad() != null) {
-        if (failOnBad) throw new HunminException("unreadable record (" + raw.bad() + ") in " + raw.source() + " at " + raw.offset());
+        if (failOnBad) {
+          // a Parquet record's offset is its row, a text record's its first byte
+          String unit = RawInputs.formatOf(new org.apache.hadoop.fs.Path(raw.source()), format) == RawInputs.Format.PARQUET ? "row" : "byte";
+          throw new HunminException("unreadable record (" + raw.bad() + ") in " + raw.source() + " at " + unit + " " + raw.offset());
+        }
         c.increment("drop." + raw.bad());
         continue;
       }
@@ -211,9 +216,15 @@ final class CleanJob {
   private static Set<Long> exclusionKeys(SparkSession spark, Settings s, DocumentCleaner cleaner, Counters counts) {
     List<String> paths = s.list("exclude");
     if (paths.isEmpty()) return new HashSet<>();
-    JavaRDD<RawInputs.RawDoc> texts = RawInputs.read(spark, paths, RawInputs.Layout.of("auto", s.string("text-format"), s.string("exclude-field")))
-        .filter(d -> d.text() != null).cache();
-    long read = texts.count();
+    JavaRDD<RawInputs.RawDoc> texts;
+    long read;
+    try {
+      texts = RawInputs.read(spark, paths, RawInputs.Layout.of("auto", s.string("text-format"), s.string("exclude-field")))
+          .filter(d -> d.text() != null).cache();
+      read = texts.count();
+    } catch (HunminException e) { // "input not found" would read as if --input were wrong
+      throw new HunminException("--exclude: " + e.getMessage(), e.exitCode(), e);
+    }
     if (read == 0) {
       throw new HunminException("--exclude " + String.join(", ", paths) + ": no text read (check --exclude-field, the column or field of the texts)");
     }

@@ -82,7 +82,7 @@ class BadInputTest {
     Path in = Files.write(tmp.resolve("bad.txt"), new byte[] {(byte) 0xC3, 'a', 'b'});
     Hunmin.Result r = clean(in, "--on-bad-record", "fail");
     assertEquals(2, r.exit());
-    assertTrue(r.errorLine().contains("unreadable record (invalid_utf8) in file:"), r.err());
+    assertEquals("hunmin clean: error: unreadable record (invalid_utf8) in file:" + in + " at byte 0", r.errorLine());
     assertNoOutput();
   }
 
@@ -224,6 +224,9 @@ class BadInputTest {
     r = clean(in, "--seed", "92233720368547758080");
     assertEquals("hunmin clean: error: --seed (hunmin.seed) must be an integer from -9223372036854775808 to 9223372036854775807,"
         + " not '92233720368547758080'", r.errorLine());
+    Hunmin.Result missing = clean(in, "--exclude", tmp.resolve("no-such.tsv").toString());
+    assertEquals(2, missing.exit());
+    assertEquals("hunmin clean: error: --exclude: input not found: " + tmp.resolve("no-such.tsv"), missing.errorLine());
     Hunmin.Result none = clean(in, "--exclude", exclude.toString());
     assertEquals(2, none.exit());
     assertEquals("hunmin clean: error: --exclude " + exclude + ": no text read (check --exclude-field, the column or field of the texts)",
