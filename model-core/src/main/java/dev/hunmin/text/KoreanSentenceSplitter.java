@@ -378,11 +378,11 @@ public final class KoreanSentenceSplitter implements Serializable {
     List<Integer> found = new ArrayList<>();
     forEachCandidate(s, inside, morphemes, cuts, new Features(m, false), (cut, ending, register, features) -> {
       if (features.score() <= m.threshold()) return;
-      // in written prose a weak ending (-어, -아, -자) in a stretch that closes with -다 joins clauses (떨어져 …이
-      //줄어든다); the classifier learned from text whose punctuation was stripped, where such a stretch often spans
-      // sentences, so it weighs the closing ending little
+      // in written prose a weak ending (-어, -아, -자) or a connective (-면, -서) in a stretch that closes with -다
+      // joins clauses (떨어져 …이 줄어든다, 했으면 … 있다); the classifier learned from text whose punctuation was
+      // stripped, where such a stretch often spans sentences, so it weighs the closing ending little
       Integer next = cuts.higher(cut);
-      if (finality(ending) == 1 && register.equals("F") && closesFormally(s, morphemes, next == null ? s.length() : next)) return;
+      if (finality(ending) <= 1 && register.equals("F") && closesFormally(s, morphemes, next == null ? s.length() : next)) return;
       found.add(cut);
     });
     cuts.addAll(found); // after the loop: the features see only the punctuation cuts, as in training
