@@ -252,7 +252,9 @@ public final class WordPieceLearner {
       WordPieceRefiner.Estimates e = learnable.refinement(new WordPieceRefiner(vocab, p.maxTokenLength()), vocab.size());
       Map<String, Long> gains = new HashMap<>();
       e.gains.forEach(gains::put);
-      vocab = WordPieceRefiner.refined(fixed, vocab, gains, e.losses, WordPieceRefiner.maxSwaps(round, p.vocabSize()), p.minFrequency());
+      Map<String, Long> occurrences = learnable.occurrences(WordPieceRefiner.keysOf(gains.keySet()), p.maxTokenLength());
+      vocab = WordPieceRefiner.refined(fixed, vocab, gains, e.losses, WordPieceRefiner.maxSwaps(round, p.vocabSize()), occurrences,
+          p.minFrequency());
     }
     return vocab;
   }

@@ -139,18 +139,30 @@ public final class WordPieceRefiner implements Serializable {
     return Math.max(1, (vocabSize / 10) >> Math.min(round, 30));
   }
 
+  /** The strings as keys of a counter (## marking those that continue a word), to look up along words. */
+  public static CandidateCounter keysOf(java.util.Collection<String> strings) {
+    CandidateCounter c = new CandidateCounter();
+    for (String t : strings) {
+      boolean continuing = t.startsWith(WordPieceTokenizer.PREFIX) && t.length() > WordPieceTokenizer.PREFIX.length();
+      c.add(t, continuing ? WordPieceTokenizer.PREFIX.length() : 0, t.length(), continuing, 1);
+    }
+    return c;
+  }
+
   /**
-   * The vocabulary after one round: the additions with the largest savings (at least minFrequency tokens) replace
-   * the learned tokens with the smallest costs, pair by pair while the saving is larger, at most maxSwaps pairs.
-   * Fixed tokens (special tokens, alphabet) stay; the kept tokens keep their ids, additions follow by saving.
+   * The vocabulary after one round: the additions with the largest savings that occur at least minFrequency times
+   * ({@code occurrences}: {@link WordTable#occurrences} of the gains' strings) replace the learned tokens with the
+   * smallest costs, pair by pair while the saving is larger, at most maxSwaps pairs. Fixed tokens (special tokens,
+   * alphabet) stay; the kept tokens keep their ids, additions follow by saving.
    */
   public static List<String> refined(List<String> fixed, List<String> vocab, Map<String, Long> gains, long[] losses, int maxSwaps,
-      long minFrequency) {
+      Map<String, Long> occurrences, long minFrequency) {
     Set<String> fixedSet = Set.copyOf(fixed);
     Set<String> present = Set.copyOf(vocab);
     List<Map.Entry<String, Long>> adds = new ArrayList<>();
     for (Map.Entry<String, Long> g : gains.entrySet()) {
-      if (g.getValue() >= Math.max(1, minFrequency) && !present.contains(g.getKey())) adds.add(g);
+      boolean frequent = occurrences.getOrDefault(g.getKey(), 0L) >= Math.max(1, minFrequency);
+      if (g.getValue() > 0 && frequent && !present.contains(g.getKey())) adds.add(g);
     }
     adds.sort(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()));
     List<Integer> drops = new ArrayList<>();

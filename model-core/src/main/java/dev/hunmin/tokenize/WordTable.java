@@ -130,6 +130,27 @@ public final class WordTable implements Serializable {
     return e;
   }
 
+  /**
+   * How often each wanted string (## where it continues a word) occurs in the words, at any offset, weighted by
+   * the words' counts: a refinement's additions are ranked by tokens saved, which says nothing of how often.
+   */
+  public Map<String, Long> occurrences(CandidateCounter wanted, int maxTokenLength) {
+    CandidateCounter found = new CandidateCounter();
+    for (int i = 0; i < words.length; i++) {
+      String w = words[i];
+      for (int s = 0; s < w.length(); s += Character.charCount(w.codePointAt(s))) {
+        int e = s;
+        for (int length = 1; length <= maxTokenLength && e < w.length(); length++) {
+          e += Character.charCount(w.codePointAt(e));
+          if (wanted.get(w, s, e, s > 0) > 0) found.add(w, s, e, s > 0, counts[i]);
+        }
+      }
+    }
+    Map<String, Long> out = new java.util.HashMap<>();
+    found.forEach(out::put);
+    return out;
+  }
+
   /** How many word occurrences the tokenizer does not turn into [UNK] alone. */
   public long covered(WordPieceTokenizer tokenizer) {
     long n = 0;

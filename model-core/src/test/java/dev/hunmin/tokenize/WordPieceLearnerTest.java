@@ -125,9 +125,31 @@ class WordPieceLearnerTest {
     // at each split point its best extension: a → abcd saves 3, ##b → ##bcd saves 2, ##c → ##cd saves 1
     assertEquals(Map.of("abcd", 9L, "##bcd", 6L, "##cd", 3L), gains);
     assertEquals(0, e.losses[vocab.indexOf("xy")]);
-    List<String> refined = WordPieceRefiner.refined(vocab.subList(0, 15), vocab, gains, e.losses, 10, 2);
+    Map<String, Long> occurrences = WordTable.of(Map.of("abcd", 3L)).occurrences(WordPieceRefiner.keysOf(gains.keySet()), 16);
+    assertEquals(Map.of("abcd", 3L, "##bcd", 3L, "##cd", 3L), occurrences);
+    List<String> refined = WordPieceRefiner.refined(vocab.subList(0, 15), vocab, gains, e.losses, 10, occurrences, 2);
     assertEquals(vocab.size(), refined.size());
     assertTrue(refined.contains("abcd") && !refined.contains("xy"), refined.toString());
+    // a word seen once saves as many tokens, but occurs less often than --min-frequency asks
+    Map<String, Long> once = WordTable.of(Map.of("abcd", 1L)).occurrences(WordPieceRefiner.keysOf(gains.keySet()), 16);
+    assertEquals(vocab, WordPieceRefiner.refined(vocab.subList(0, 15), vocab, gains, e.losses, 10, once, 2));
+  }
+
+  @Test
+  void noRefinedTokenOccursLessOftenThanTheMinimumFrequency() {
+    Map<String, Long> words = new HashMap<>();
+    String syllables = "가나다라마바사아자차카타파하";
+    for (int i = 0; i < syllables.length(); i++) {
+      for (int j = 0; j < syllables.length(); j++) words.put("" + syllables.charAt(i) + syllables.charAt(j), (long) (i + j + 2));
+    }
+    words.put("허허웃는타이밍에악수하는타이밍에", 1L); // long and once: many tokens saved, one occurrence
+    List<String> vocab = WordPieceLearner.learn(words, new WordPieceLearner.Params(120, 3, 0, 16, 2, 2, 1, 1));
+    Map<String, Long> seen = WordTable.of(words).occurrences(WordPieceRefiner.keysOf(vocab), 16);
+    for (String t : vocab.subList(5, vocab.size())) {
+      if (t.codePointCount(0, t.length()) - (t.startsWith("##") ? 2 : 0) > 1) {
+        assertTrue(seen.getOrDefault(t, 0L) >= 3, t + " occurs " + seen.get(t) + " times");
+      }
+    }
   }
 
   @Test

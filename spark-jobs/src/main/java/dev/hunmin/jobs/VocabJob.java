@@ -126,8 +126,12 @@ final class VocabJob {
         gains.unpersist();
         estimates.unpersist();
         refinerB.unpersist();
+        // how often the candidates occur (their gains are tokens saved): one more pass over the word table
+        Broadcast<CandidateCounter> wantedB = jsc.broadcast(WordPieceRefiner.keysOf(best.keySet()));
+        Map<String, Long> occurrences = learnable.map(t -> t.occurrences(wantedB.value(), p.maxTokenLength())).reduce(VocabJob::sum);
+        wantedB.unpersist();
         Set<String> before = Set.copyOf(vocab);
-        vocab = WordPieceRefiner.refined(fixed, vocab, best, losses, maxSwaps, p.minFrequency());
+        vocab = WordPieceRefiner.refined(fixed, vocab, best, losses, maxSwaps, occurrences, p.minFrequency());
         long swapped = vocab.stream().filter(t -> !before.contains(t)).count();
         long ms = (System.nanoTime() - roundStarted) / 1_000_000;
         LOG.info("refinement {}: {} tokens swapped (at most {}), {} ms", round + 1, swapped, maxSwaps, ms);
@@ -195,6 +199,12 @@ final class VocabJob {
   interface SerializableSupplier<T> extends java.util.function.Supplier<T>, Serializable {}
 
   /** Element-wise sum of two counters, for reduce (nsp's report uses it too). */
+  static Map<String, Long> sum(Map<String, Long> a, Map<String, Long> b) {
+    Map<String, Long> out = new HashMap<>(a);
+    b.forEach((k, v) -> out.merge(k, v, Long::sum));
+    return out;
+  }
+
   static long[] sum(long[] a, long[] b) {
     long[] out = a.clone();
     for (int i = 0; i < b.length; i++) out[i] += b[i];
