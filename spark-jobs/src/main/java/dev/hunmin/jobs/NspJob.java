@@ -153,7 +153,8 @@ final class NspJob {
       spark.createDataFrame(sharded, staticMasking ? STATIC_MASKING_SCHEMA : SCHEMA).write().parquet(out.path("shards"));
       out.renameParquetParts(jsc, "shards");
 
-      Map<String, Object> report = report(s, input, vocab, rows, pending, examples, numDocs, tokenizer.unkId(), started);
+      Map<String, Object> report = report(s, input, vocab, Tokenizers.fingerprint(tokenizer), rows, pending, examples, numDocs,
+          tokenizer.unkId(), started);
       out.commit(report, s);
       rows.unpersist();
       pending.unpersist();
@@ -193,7 +194,7 @@ final class NspJob {
     }
   }
 
-  private static Map<String, Object> report(Settings s, String input, String vocab, JavaRDD<Out> rows, JavaRDD<Keyed> pending,
+  private static Map<String, Object> report(Settings s, String input, String vocab, String vocabFingerprint, JavaRDD<Out> rows, JavaRDD<Keyed> pending,
       long examples, long numDocs, int unkId, long started) {
     // one pass over each: {random next, tokens, [UNK], examples by length / 16 …} and {short targets, forced}
     int buckets = s.integer("max-seq-length") / 16 + 1;
@@ -226,6 +227,7 @@ final class NspJob {
     r.put("stage", "nsp");
     r.put("input", input);
     r.put("vocab", vocab);
+    r.put("vocab_fingerprint", vocabFingerprint); // pretrain checks its --vocab against it
     r.put("examples", examples);
     r.put("documents", numDocs);
     r.put("documents_used", usedDocs);

@@ -43,6 +43,7 @@ final class PretrainJob {
     List<String> files = Shards.files(spark, s.requiredString("input"));
     Path vocabDir = new Path(s.requiredString("vocab"));
     WordPieceTokenizer tokenizer = Tokenizers.load(conf, vocabDir.toString());
+    requireShardsVocabulary(conf, s.requiredString("input"), tokenizer, vocabDir);
     Map<String, String> tokenizerFiles = ModelFiles.tokenizerFiles(conf, vocabDir);
     PretrainReplica.trainerSettings(s);
     s.integer("allreduce-timeout-seconds", 1);
@@ -83,6 +84,31 @@ final class PretrainJob {
     ModelFiles.writeText(fs, new Path(output, StageOutput.REPORT), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report));
     Completion.mark(fs, output, s.command(), fingerprint);
     return report;
+  }
+
+  /**
+   * Shards whose nsp report records the vocabulary they were made with are trained only with that vocabulary: any
+   * other of the same size would train the weights on ids that mean other tokens. Shards of other producers, or of
+   * nsp runs before the fingerprint, carry none and are taken as they are.
+   */
+  private static void requireShardsVocabulary(Configuration conf, String input, WordPieceTokenizer tokenizer, Path vocabDir)
+      throws IOException {
+    Path dir = new Path(input);
+    FileSystem fs = dir.getFileSystem(conf);
+    Path report = new Path(dir, StageOutput.REPORT);
+    if (!fs.exists(report) && dir.getName().equals("shards") && dir.getParent() != null) report = new Path(dir.getParent(), StageOutput.REPORT);
+    if (!fs.exists(report)) return;
+    com.fasterxml.jackson.databind.JsonNode made;
+    try (java.io.InputStream in = fs.open(report)) {
+      made = new ObjectMapper().readTree(in);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return; // no report of Hunmin's: the shards are checked by their schema alone
+    }
+    String fingerprint = made.path("vocab_fingerprint").asText("");
+    if (!fingerprint.isEmpty() && !fingerprint.equals(Tokenizers.fingerprint(tokenizer))) {
+      throw new HunminException("--vocab " + vocabDir + " is not the vocabulary the shards in " + input + " were made with ("
+          + made.path("vocab").asText("see its _REPORT.json") + ")");
+    }
   }
 
   /** The model's configuration: the checkpoint's when resuming, --init's, or the named size; its vocabulary must be the tokenizer's. */

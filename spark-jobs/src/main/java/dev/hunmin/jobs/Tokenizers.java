@@ -32,6 +32,16 @@ final class Tokenizers {
     }
   }
 
+  /**
+   * What decides the ids a tokenizer gives: its files as Hunmin writes them (vocabulary, normalization,
+   * pre-tokenizer), hashed. The same vocabulary copied elsewhere keeps it.
+   */
+  static String fingerprint(WordPieceTokenizer tokenizer) {
+    StringBuilder all = new StringBuilder();
+    new java.util.TreeMap<>(tokenizer.files()).forEach((name, text) -> all.append(name).append('\n').append(text).append('\n'));
+    return Completion.sha256(all.toString());
+  }
+
   /** The tokenizer a model directory carries (pretrain's final/, a fine-tuned model, a Hugging Face BERT). */
   static WordPieceTokenizer ofModel(Configuration conf, String dir) {
     Path path = new Path(dir);

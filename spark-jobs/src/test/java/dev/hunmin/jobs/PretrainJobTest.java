@@ -144,6 +144,28 @@ class PretrainJobTest {
   }
 
   @Test
+  void anotherVocabularyThanTheShardsWereMadeWithIsRefused() throws IOException {
+    Path other = Files.createDirectories(tmp.resolve("other-vocab"));
+    // the same size, one token changed: the ids would be the same numbers for other tokens
+    List<String> tokens = new ArrayList<>(Files.readAllLines(vocab.resolve("vocab.txt")));
+    tokens.set(tokens.size() - 1, tokens.get(tokens.size() - 1) + "뀨");
+    Files.write(other.resolve("vocab.txt"), tokens);
+    Hunmin.Result r = Hunmin.run("pretrain", "--input", nsp.toString(), "--vocab", other.toString(),
+        "--output", tmp.resolve("p-other-vocab").toString(), "--max-steps", "1");
+    assertEquals(2, r.exit(), r.err());
+    assertTrue(r.errorLine().startsWith("hunmin pretrain: error: --vocab " + other + " is not the vocabulary the shards in " + nsp
+        + " were made with (file:" + vocab), r.errorLine());
+    // a copy of the right one is the right one
+    Path copy = Files.createDirectories(tmp.resolve("vocab-copy"));
+    try (var files = Files.list(vocab)) {
+      for (Path f : files.toList()) Files.copy(f, copy.resolve(f.getFileName()));
+    }
+    Hunmin.Result same = Hunmin.run("pretrain", "--input", nsp.resolve("shards").toString(), "--vocab", copy.toString(),
+        "--output", tmp.resolve("p-vocab-copy").toString(), "--max-steps", "1", "--batch-size", "4", "--max-position-embeddings", "64");
+    assertEquals(0, same.exit(), same.err());
+  }
+
+  @Test
   void theShardsOfAnNspOutputWithoutSuccessAreRefusedByEitherName() throws IOException {
     Path copy = Files.createDirectories(tmp.resolve("nsp-unfinished/shards"));
     try (var files = Files.list(nsp.resolve("shards"))) {
