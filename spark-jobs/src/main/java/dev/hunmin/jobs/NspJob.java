@@ -243,8 +243,9 @@ final class NspJob {
     r.put("unk_rate", tokens[0] == 0 ? 0 : (double) tokens[1] / tokens[0]);
     r.put("seconds", Math.round((System.nanoTime() - started) / 1e7) / 100.0);
     r.put("config", s.section());
+    // fewer examples than --shards leave shards empty, and an empty shard is no file
     r.put("summary", String.format("%d examples from %d documents in %d shards (random next %.3f)", examples, numDocs,
-        s.integer("shards"), examples == 0 ? 0 : (double) random / examples));
+        Math.min(s.integer("shards"), examples), examples == 0 ? 0 : (double) random / examples));
     return r;
   }
 

@@ -236,6 +236,9 @@ final class StageOutput implements AutoCloseable {
     try {
       FileSystem fs = path.getFileSystem(conf);
       if (!fs.exists(path)) throw new HunminException("input not found: " + dir + " (run hunmin " + producedBy + " first)");
+      if (fs.getFileStatus(path).isFile()) {
+        throw new HunminException(dir + " is a file, not the output directory of hunmin " + producedBy + " (run hunmin " + producedBy + " on it first)");
+      }
       Path marker = new Path(path, SUCCESS);
       if (!fs.exists(marker)) {
         throw new HunminException("input is incomplete: " + dir + " has no _SUCCESS (its hunmin " + producedBy + " run did not finish)");

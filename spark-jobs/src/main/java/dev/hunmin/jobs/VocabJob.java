@@ -158,8 +158,11 @@ final class VocabJob {
       report.put("refinements", refinements);
       report.put("seconds", Math.round((System.nanoTime() - started) / 1e7) / 100.0);
       report.put("config", s.section());
-      report.put("summary", String.format(Locale.ROOT, "%d tokens from %d words (%d distinct), coverage %.4f",
-          vocab.size(), corpusWords, distinctWords, (double) covered / corpusWords));
+      // a small corpus may hold fewer strings of --min-frequency than --vocab-size asks for: say so, not only the size
+      String shortOf = vocab.size() < p.vocabSize()
+          ? String.format(Locale.ROOT, " (of %d asked: the corpus has no more of --min-frequency %d)", p.vocabSize(), p.minFrequency()) : "";
+      report.put("summary", String.format(Locale.ROOT, "%d tokens%s from %d words (%d distinct), coverage %.4f",
+          vocab.size(), shortOf, corpusWords, distinctWords, (double) covered / corpusWords));
       out.commit(report, s);
       return report;
     }
