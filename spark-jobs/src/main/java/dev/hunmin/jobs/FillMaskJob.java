@@ -7,7 +7,6 @@ import dev.hunmin.model.Bert;
 import dev.hunmin.tokenize.WordPieceTokenizer;
 import dev.hunmin.util.HunminException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +28,7 @@ final class FillMaskJob {
   static Map<String, Object> run(SparkSession spark, Settings s) throws Exception {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     Path modelDir = new Path(s.requiredString("model"));
+    ModelFiles.requireFinished(conf, modelDir);
     WordPieceTokenizer tokenizer = Tokenizers.ofModel(conf, modelDir.toString());
     List<String> texts = texts(conf, s);
     if (!s.string("output").isBlank()) {
@@ -65,11 +65,14 @@ final class FillMaskJob {
     Path p = new Path(input);
     FileSystem fs = p.getFileSystem(conf);
     if (!fs.exists(p)) throw new HunminException("input not found: " + input);
-    List<String> lines = Arrays.asList(ModelFiles.readText(fs, p).split("\n"));
-    for (int i = 0; i < lines.size(); i++) {
-      if (!lines.get(i).isBlank() && !lines.get(i).contains("[MASK]")) throw new HunminException("no [MASK] in " + input + " line " + (i + 1));
-    }
-    return lines.stream().filter(l -> !l.isBlank()).toList();
+    if (fs.getFileStatus(p).isDirectory()) throw new HunminException("input is a directory, not a text file: " + input);
+    // read as tokenize reads: a NUL byte or invalid UTF-8 is refused with its line, not dropped
+    List<String> texts = new ArrayList<>();
+    TextLines.read(fs, p, "fill-mask", line -> {
+      if (!line.isBlank() && !line.contains("[MASK]")) throw new HunminException("no [MASK] in " + input + " line " + (texts.size() + 1));
+      texts.add(line);
+    });
+    return texts.stream().filter(l -> !l.isBlank()).toList();
   }
 
   /** The pipeline's answer for one text: candidates per [MASK], best first. */

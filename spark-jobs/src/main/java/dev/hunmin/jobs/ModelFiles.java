@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * Model directories in Hugging Face's layout (config.json, model.safetensors, tokenizer files) and pretrain's
  * checkpoints (checkpoints/step-N: the same plus optimizer.safetensors and trainer_state.json), on any Hadoop file
  * system. A checkpoint is written to a hidden directory and renamed into place, its trainer_state.json last, so an
- * interruption never leaves a half-written one among the complete, also where a rename is a copy (S3A).
+ * interruption never leaves a half-written one among the complete, also where a rename is a copy (S3A); pretrain's
+ * final/ is staged the same way.
  */
 final class ModelFiles {
   private static final Logger LOG = LoggerFactory.getLogger(ModelFiles.class);
@@ -108,6 +109,26 @@ final class ModelFiles {
     }
   }
 
+  /**
+   * Refuses the model of an unfinished run: a Hunmin output (its _REPORT.json, or a pretrain output's checkpoints/)
+   * without _SUCCESS, named itself or by its final/. A checkpoint (listed only once complete) and a plain Hugging
+   * Face directory carry neither marker and pass.
+   */
+  static void requireFinished(Configuration conf, Path model) throws IOException {
+    FileSystem fs = model.getFileSystem(conf);
+    Path qualified = fs.makeQualified(model);
+    Path parent = qualified.getParent();
+    Path output = qualified.getName().equals("final") && parent != null && isRunOutput(fs, parent) ? parent : qualified;
+    if (!isRunOutput(fs, output) || fs.exists(new Path(output, StageOutput.SUCCESS))) return;
+    Path newest = latestCheckpoint(conf, output);
+    throw new HunminException("model is incomplete: " + output + " has no _SUCCESS (its run did not finish)"
+        + (newest == null ? "" : "; its newest complete checkpoint is " + newest));
+  }
+
+  private static boolean isRunOutput(FileSystem fs, Path dir) throws IOException {
+    return fs.exists(new Path(dir, StageOutput.REPORT)) || fs.exists(new Path(dir, "checkpoints"));
+  }
+
   /** Tokenizer files of a vocab or model directory, by name (those that exist). */
   static Map<String, String> tokenizerFiles(Configuration conf, Path dir) throws IOException {
     FileSystem fs = dir.getFileSystem(conf);
@@ -119,26 +140,51 @@ final class ModelFiles {
     return out;
   }
 
+  /**
+   * pretrain's final/ model under output, staged and renamed as a checkpoint is, so that a run killed while writing
+   * it leaves no half-written final/ (on S3A, where the rename copies file by file, the output's _SUCCESS, which
+   * comes after, is what marks final/ complete).
+   */
+  static void writeFinal(Configuration conf, Path output, Bert bert, Map<String, String> tokenizerFiles) throws IOException {
+    Path dir = new Path(output, "final");
+    writeStaged(dir.getFileSystem(conf), dir, staging -> writeHf(conf, staging, bert, tokenizerFiles));
+  }
+
+  /** Fills a staging directory. */
+  interface Staged {
+    void write(Path staging) throws IOException;
+  }
+
+  /**
+   * Writes dir through its hidden sibling .NAME.tmp (left over from an interrupted write, it is first removed),
+   * then replaces dir with it: dir is either the old one, absent, or complete.
+   */
+  private static void writeStaged(FileSystem fs, Path dir, Staged staged) throws IOException {
+    Path staging = new Path(dir.getParent(), "." + dir.getName() + ".tmp");
+    fs.delete(staging, true);
+    staged.write(staging);
+    deleteCheckpoint(fs, dir); // an old checkpoint's state file first; a final/ has none
+    if (!fs.rename(staging, dir)) throw new IOException("cannot rename " + staging + " to " + dir);
+  }
+
   // ---- checkpoints ----------------------------------------------------------------------------------------------
 
   static void writeCheckpoint(Configuration conf, Path output, long step, Bert bert, AdamW optimizer,
       Map<String, String> textFiles, Map<String, Object> stateValues, int keep) throws IOException {
     Path checkpoints = new Path(output, "checkpoints");
     FileSystem fs = checkpoints.getFileSystem(conf);
-    Path staging = new Path(checkpoints, ".step-" + step + ".tmp");
-    fs.delete(staging, true);
-    writeHf(conf, staging, bert, textFiles);
-    Map<String, SafeTensors.Tensor> moments = new LinkedHashMap<>();
-    optimizer.moments().forEach((name, mv) -> {
-      moments.put("m." + name, new SafeTensors.Tensor(mv[0].getShape().getShape(), mv[0].toFloatArray()));
-      moments.put("v." + name, new SafeTensors.Tensor(mv[1].getShape().getShape(), mv[1].toFloatArray()));
-    });
-    try (OutputStream out = fs.create(new Path(staging, "optimizer.safetensors"), true)) {
-      SafeTensors.write(moments, Map.of("optimizer_step", Long.toString(optimizer.step())), out);
-    }
     Path done = new Path(checkpoints, "step-" + step);
-    deleteCheckpoint(fs, done);
-    if (!fs.rename(staging, done)) throw new IOException("cannot rename " + staging + " to " + done);
+    writeStaged(fs, done, staging -> {
+      writeHf(conf, staging, bert, textFiles);
+      Map<String, SafeTensors.Tensor> moments = new LinkedHashMap<>();
+      optimizer.moments().forEach((name, mv) -> {
+        moments.put("m." + name, new SafeTensors.Tensor(mv[0].getShape().getShape(), mv[0].toFloatArray()));
+        moments.put("v." + name, new SafeTensors.Tensor(mv[1].getShape().getShape(), mv[1].toFloatArray()));
+      });
+      try (OutputStream out = fs.create(new Path(staging, "optimizer.safetensors"), true)) {
+        SafeTensors.write(moments, Map.of("optimizer_step", Long.toString(optimizer.step())), out);
+      }
+    });
     // trainer_state.json marks a checkpoint complete, so it comes after the rename: on S3A a directory rename copies
     // file by file, in parallel, and the state file must not appear before the weights. It is itself written under a
     // hidden name and renamed, so it never appears half-written (HDFS and local files are visible while written).

@@ -114,13 +114,20 @@ final class PretrainJob {
   /** The model's configuration: the checkpoint's when resuming, --init's, or the named size; its vocabulary must be the tokenizer's. */
   private static BertConfig modelConfig(Configuration conf, Settings s, Path resumed, int vocabSize) throws IOException {
     Path checkpoint = resumed == null ? null : ModelFiles.latestCheckpoint(conf, resumed);
-    Path from = checkpoint != null ? checkpoint : s.string("init").isBlank() ? null : new Path(s.string("init"));
+    Path from = checkpoint != null ? checkpoint : s.string("init").isBlank() ? null : init(conf, s.string("init"));
     BertConfig config = from == null ? BertConfig.named(s.string("size"), vocabSize, s.integer("max-position-embeddings"))
         : ModelFiles.readConfig(conf, from);
     if (config.vocabSize() != vocabSize) {
       throw new HunminException("the model's vocabulary (" + config.vocabSize() + ") is not the tokenizer's (" + vocabSize + ")");
     }
     return config;
+  }
+
+  /** --init's directory, which must exist (else the message would be a missing config.json in it). */
+  private static Path init(Configuration conf, String dir) throws IOException {
+    Path init = new Path(dir);
+    if (!init.getFileSystem(conf).exists(init)) throw new HunminException("--init: not found: " + dir);
+    return init;
   }
 
   private static Path outputPath(Configuration conf, Settings s) throws IOException {

@@ -132,7 +132,7 @@ final class PretrainReplica {
       });
       boolean finished = trainer.step() >= maxSteps;
       if (lead && finished) {
-        ModelFiles.writeHf(conf, new Path(output, "final"), bert, plan.tokenizerFiles());
+        ModelFiles.writeFinal(conf, output, bert, plan.tokenizerFiles());
         writeMetrics(conf, output, metrics);
       }
       return new Outcome(collective.rank(), trainer.step(), finished, lead ? metrics : List.of());

@@ -3,9 +3,7 @@ package dev.hunmin.jobs;
 import dev.hunmin.tokenize.WordPieceTokenizer;
 import dev.hunmin.util.HunminException;
 import java.io.BufferedWriter;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -42,29 +40,11 @@ final class TokenizeJob {
     }
     Path staging = new Path(output.getParent(), "." + output.getName() + ".tmp-" + UUID.randomUUID());
     long lines = 0;
-    long tokens = 0;
+    long[] tokens = {0};
     long started = System.nanoTime();
     try {
-      try (InputStream in = inFs.open(input);
-           BufferedWriter w = new BufferedWriter(new OutputStreamWriter(outFs.create(staging, false), StandardCharsets.UTF_8))) {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        byte[] buf = new byte[1 << 16];
-        for (int n; (n = in.read(buf)) > 0; ) {
-          int from = 0;
-          for (int i = 0; i < n; i++) {
-            if (buf[i] == 0) throw new HunminException("binary data in " + input + " at line " + (lines + 1) + ": not a text file");
-            if (buf[i] != '\n') continue;
-            line.write(buf, from, i - from);
-            tokens += writeIds(w, tokenizer, decode(line, input, lines + 1));
-            lines++;
-            from = i + 1;
-          }
-          line.write(buf, from, n - from);
-        }
-        if (line.size() > 0) {
-          tokens += writeIds(w, tokenizer, decode(line, input, lines + 1));
-          lines++;
-        }
+      try (BufferedWriter w = new BufferedWriter(new OutputStreamWriter(outFs.create(staging, false), StandardCharsets.UTF_8))) {
+        lines = TextLines.read(inFs, input, "tokenize", line -> tokens[0] += writeIds(w, tokenizer, line));
       }
       if (outFs.exists(output)) outFs.delete(output, false);
       if (!outFs.rename(staging, output)) throw new HunminException("cannot write " + output, HunminException.EXTERNAL, null);
@@ -74,17 +54,9 @@ final class TokenizeJob {
     double seconds = (System.nanoTime() - started) / 1e9;
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("lines", lines);
-    report.put("tokens", tokens);
-    report.put("summary", String.format("%d lines, %d tokens, %.0f tokens/s → %s", lines, tokens, tokens / seconds, output));
+    report.put("tokens", tokens[0]);
+    report.put("summary", String.format("%d lines, %d tokens, %.0f tokens/s → %s", lines, tokens[0], tokens[0] / seconds, output));
     return report;
-  }
-
-  /** A line's bytes as strict UTF-8 (clean refuses the same bytes); the buffer is reset for the next line. */
-  private static String decode(ByteArrayOutputStream line, Path input, long lineNumber) {
-    String text = RawInputs.strictUtf8(line.toByteArray());
-    line.reset();
-    if (text == null) throw new HunminException("invalid UTF-8 in " + input + " at line " + lineNumber + ": tokenize reads UTF-8 text");
-    return text;
   }
 
   private static int writeIds(BufferedWriter w, WordPieceTokenizer tokenizer, String line) throws IOException {

@@ -124,6 +124,85 @@ class PretrainJobTest {
     assertEquals("hunmin fill-mask: error: model not found: " + tmp.resolve("no-such-model"), missing.errorLine());
   }
 
+  /** One complete pretrain output for the tests that only read it, trained by the first that asks. */
+  private static synchronized Path trainedOnce() {
+    Path trained = tmp.resolve("trained-once");
+    if (!Files.exists(trained.resolve("_SUCCESS"))) assertEquals(0, pretrain(trained).exit());
+    return trained;
+  }
+
+  @Test
+  void theModelOfAnUnfinishedRunIsRefusedAPlainOrCheckpointOneRead() throws IOException {
+    Path trained = trainedOnce();
+    // killed while final/ was written: the checkpoints and final/ there, no _REPORT.json or _SUCCESS yet
+    Path unfinished = copy(trained, tmp.resolve("unfinished"));
+    Files.delete(unfinished.resolve("_SUCCESS"));
+    Files.delete(unfinished.resolve("_REPORT.json"));
+    String refused = "model is incomplete: file:" + unfinished + " has no _SUCCESS (its run did not finish); its newest complete checkpoint is file:"
+        + unfinished.resolve("checkpoints/step-6");
+    for (Path model : List.of(unfinished, unfinished.resolve("final"))) {
+      Hunmin.Result e = Hunmin.run("export-hf", "--model", model.toString(), "--output", tmp.resolve("x-" + model.getFileName()).toString());
+      assertEquals(2, e.exit(), e.err());
+      assertEquals("hunmin export-hf: error: " + refused, e.errorLine());
+      Hunmin.Result f = Hunmin.run("fill-mask", "--model", model.toString(), "--text", "[MASK]이다.");
+      assertEquals(2, f.exit(), f.err());
+      assertTrue(f.errorLine().startsWith("hunmin fill-mask: error: model is incomplete: "), f.err());
+    }
+    assertFalse(Files.exists(tmp.resolve("x-final")), "nothing exported");
+    Hunmin.Result checkpoint = Hunmin.run("export-hf", "--model", unfinished.resolve("checkpoints/step-6").toString(),
+        "--output", tmp.resolve("from-checkpoint").toString());
+    assertEquals(0, checkpoint.exit(), checkpoint.err());
+    Hunmin.Result complete = Hunmin.run("fill-mask", "--model", trained.resolve("final").toString(), "--text", "[MASK]이다.");
+    assertEquals(0, complete.exit(), complete.err());
+    // a Hugging Face directory on disk carries no Hunmin marker
+    Path plain = copy(trained.resolve("final"), tmp.resolve("plain-hf"));
+    Hunmin.Result e = Hunmin.run("export-hf", "--model", plain.toString(), "--output", tmp.resolve("from-plain").toString());
+    assertEquals(0, e.exit(), e.err());
+    Hunmin.Result f = Hunmin.run("fill-mask", "--model", plain.toString(), "--text", "[MASK]이다.");
+    assertEquals(0, f.exit(), f.err());
+  }
+
+  @Test
+  void exportHfRefusesASourceWithoutTokenizerFiles() throws IOException {
+    // no tokenizer files: nothing that pipeline('fill-mask') could load would be exported
+    Path plain = copy(trainedOnce().resolve("final"), tmp.resolve("no-tokenizer"));
+    for (String t : List.of("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")) Files.delete(plain.resolve(t));
+    Hunmin.Result bare = Hunmin.run("export-hf", "--model", plain.toString(), "--output", tmp.resolve("bare").toString());
+    assertEquals(2, bare.exit(), bare.err());
+    assertEquals("hunmin export-hf: error: no vocab.txt in " + plain + ": export-hf exports the model's tokenizer files", bare.errorLine());
+    assertFalse(Files.exists(tmp.resolve("bare")));
+  }
+
+  @Test
+  void fillMaskRefusesBinaryAndInvalidUtf8InputWithItsLine() throws IOException {
+    // fill-mask reads --input as tokenize does: bad bytes are refused with their line, not dropped
+    Path trained = trainedOnce();
+    Path nul = Files.write(tmp.resolve("nul.txt"), "[MASK]이다.\n[MASK]\0이다.\n".getBytes(StandardCharsets.UTF_8));
+    Hunmin.Result binary = Hunmin.run("fill-mask", "--model", trained.resolve("final").toString(), "--input", nul.toString());
+    assertEquals(2, binary.exit(), binary.err());
+    assertEquals("hunmin fill-mask: error: binary data in " + nul + " at line 2: not a text file", binary.errorLine());
+    Path latin1 = Files.write(tmp.resolve("latin1.txt"), "[MASK]\ncaf\u00e9 [MASK]\n".getBytes(StandardCharsets.ISO_8859_1));
+    Hunmin.Result invalid = Hunmin.run("fill-mask", "--model", trained.resolve("final").toString(), "--input", latin1.toString());
+    assertEquals(2, invalid.exit(), invalid.err());
+    assertEquals("hunmin fill-mask: error: invalid UTF-8 in " + latin1 + " at line 2: fill-mask reads UTF-8 text", invalid.errorLine());
+  }
+
+  @Test
+  void aMissingInitIsNamed() {
+    Path missing = tmp.resolve("no-such-init");
+    Hunmin.Result r = pretrain(tmp.resolve("p-init"), "--init", missing.toString());
+    assertEquals(2, r.exit(), r.err());
+    assertEquals("hunmin pretrain: error: --init: not found: " + missing, r.errorLine());
+    assertFalse(Files.exists(tmp.resolve("p-init")), "the output is not touched");
+  }
+
+  private static Path copy(Path from, Path to) throws IOException {
+    try (var files = Files.walk(from)) {
+      for (Path f : files.toList()) Files.copy(f, to.resolve(from.relativize(f).toString()));
+    }
+    return to;
+  }
+
   @Test
   void aRunRefusedForBadSettingsLeavesTheOldOutputAsItWas() throws IOException {
     Path out = tmp.resolve("kept");
