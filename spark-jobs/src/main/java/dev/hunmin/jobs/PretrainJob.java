@@ -62,12 +62,14 @@ final class PretrainJob {
     boolean resumes = resumes(conf, s, output);
     if (resumes) requireSameRun(conf, s, output);
     BertConfig config = modelConfig(conf, s, resumes ? output : null, tokenizer.vocabSize());
-    long rows = Shards.validate(spark, files, tokenizer.vocabSize(), config.maxPositionEmbeddings());
-    prepareOutput(conf, s, output);
+    Map<String, Long> shardRows = Shards.validate(spark, files, tokenizer.vocabSize(), config.maxPositionEmbeddings());
+    long rows = shardRows.values().stream().mapToLong(Long::longValue).sum();
     int[] vocab = IntStream.concat(IntStream.of(tokenizer.id("[PAD]"), tokenizer.id("[MASK]"), tokenizer.vocabSize()),
         WordPieceTokenizer.SPECIAL_TOKENS.stream().mapToInt(tokenizer::id).filter(i -> i >= 0)).toArray();
     PretrainReplica.Plan plan = new PretrainReplica.Plan(s, output.toString(), train, validation, config, tokenizerFiles, vocab,
         ShippedConf.of(conf));
+    requireRowsPerReplica(plan, shardRows, workers);
+    prepareOutput(conf, s, output);
 
     PretrainReplica.Outcome outcome = DataParallel.train(spark, plan, workers, s.string("device"),
         Duration.ofSeconds(s.integer("allreduce-timeout-seconds")), s.bool("allreduce-bf16"));
@@ -108,6 +110,19 @@ final class PretrainJob {
     if (!fingerprint.isEmpty() && !fingerprint.equals(Tokenizers.fingerprint(tokenizer))) {
       throw new HunminException("--vocab " + vocabDir + " is not the vocabulary the shards in " + input + " were made with ("
           + made.path("vocab").asText("see its _REPORT.json") + ")");
+    }
+  }
+
+  /**
+   * Each replica streams its own shards epoch after epoch, so each needs a row: found here, not after the barrier
+   * stage's retries have failed (and --overwrite has deleted the old output).
+   */
+  private static void requireRowsPerReplica(PretrainReplica.Plan plan, Map<String, Long> rows, int workers) {
+    for (int rank = 0; rank < workers; rank++) {
+      List<String> mine = plan.shards(rank, workers);
+      if (mine.stream().mapToLong(rows::get).sum() > 0) continue;
+      String whose = workers == 1 ? "the training shards" : "replica " + rank + "'s training shards";
+      throw new HunminException(whose + " hold no rows: " + mine + (plan.validation() == null ? "" : " (the held-out last shard aside)"));
     }
   }
 

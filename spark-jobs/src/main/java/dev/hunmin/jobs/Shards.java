@@ -25,6 +25,7 @@ import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * NSP shards as pretrain reads them: any Parquet files with the documented schema (from nsp or another team's
@@ -34,11 +35,14 @@ import org.apache.spark.sql.types.StructField;
 final class Shards {
   private Shards() {}
 
-  /** The contract's columns, checked in this order (so the first error is the same on every run). */
-  private static final Map<String, DataType> REQUIRED = new java.util.LinkedHashMap<>(Map.of(
-      "input_ids", DataTypes.createArrayType(DataTypes.IntegerType),
-      "token_type_ids", DataTypes.createArrayType(DataTypes.ByteType),
-      "next_sentence_label", DataTypes.IntegerType));
+  /**
+   * The contract's columns, checked in this order (so the first error is the same on every run; a StructType
+   * keeps it, where Map.of's order changes from one JVM to the next).
+   */
+  private static final StructType REQUIRED = new StructType()
+      .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType))
+      .add("token_type_ids", DataTypes.createArrayType(DataTypes.ByteType))
+      .add("next_sentence_label", DataTypes.IntegerType);
 
   /** The Parquet files of a shard directory (or its shards/ subdirectory), sorted by name. */
   static List<String> files(SparkSession spark, String dir) {
@@ -64,42 +68,102 @@ final class Shards {
     }
   }
 
-  /** Schema, id range and length, per file, before any training: errors name the file and the row. */
-  static long validate(SparkSession spark, List<String> files, int vocabSize, int maxLength) {
-    long rows = 0;
+  /** The optional static-masking columns (nsp --static-masking): both or neither. */
+  private static final StructType MASKING = new StructType()
+      .add("masked_lm_positions", DataTypes.createArrayType(DataTypes.IntegerType))
+      .add("masked_lm_ids", DataTypes.createArrayType(DataTypes.IntegerType));
+
+  /**
+   * The contract, per file, before any training, in one scan of each: errors name the file and the row. Returns
+   * the rows of each file, in order; shards that together hold none are refused.
+   */
+  static Map<String, Long> validate(SparkSession spark, List<String> files, int vocabSize, int maxLength) {
+    Map<String, Long> rows = new java.util.LinkedHashMap<>();
     for (String file : files) {
       Dataset<Row> df = spark.read().parquet(file);
-      for (Map.Entry<String, DataType> c : REQUIRED.entrySet()) {
-        StructField f = Arrays.stream(df.schema().fields()).filter(x -> x.name().equals(c.getKey())).findFirst()
-            .orElseThrow(() -> new HunminException("shard " + file + " has no column " + c.getKey()));
-        if (!sameType(f.dataType(), c.getValue())) {
-          throw new HunminException("shard " + file + ": column " + c.getKey() + " is " + f.dataType().simpleString()
-              + ", the contract says " + c.getValue().simpleString());
-        }
-      }
-      Dataset<Row> bad = df.select(col("_metadata.row_index").as("row"), col("input_ids"), col("token_type_ids"), col("next_sentence_label"))
-          .where(expr("input_ids IS NULL OR token_type_ids IS NULL OR next_sentence_label IS NULL"
-              + " OR next_sentence_label NOT IN (0, 1) OR size(input_ids) = 0 OR size(input_ids) > " + maxLength
-              + " OR size(token_type_ids) != size(input_ids) OR array_max(input_ids) >= " + vocabSize + " OR array_min(input_ids) < 0"))
-          .limit(1);
-      for (Row r : bad.collectAsList()) {
-        for (int c = 1; c <= 3; c++) {
-          if (r.isNullAt(c)) throw new HunminException("shard " + file + " row " + r.getLong(0) + ": " + r.schema().fieldNames()[c] + " is null");
-        }
-        if (r.getInt(3) != 0 && r.getInt(3) != 1) {
-          throw new HunminException("shard " + file + " row " + r.getLong(0) + ": next_sentence_label " + r.getInt(3)
-              + " (the contract: 0 IsNext, 1 random next)");
-        }
-        List<Integer> ids = r.getList(1);
-        int max = ids.stream().mapToInt(Integer::intValue).max().orElse(0);
-        String why = ids.isEmpty() ? "no tokens" : ids.size() > maxLength ? ids.size() + " tokens > the model's " + maxLength
-            : r.getList(2).size() != ids.size() ? "token_type_ids and input_ids differ in length"
-            : max >= vocabSize ? "id " + max + " ≥ vocabulary size " + vocabSize : "a negative id";
-        throw new HunminException("shard " + file + " row " + r.getLong(0) + ": " + why);
-      }
-      rows += df.count();
+      boolean masked = requireSchema(df.schema(), file);
+      List<Row> bad = df.select(col("_metadata.row_index").as("row"), expr(firstBreach(masked, vocabSize, maxLength)).as("why"))
+          .where(col("why").isNotNull()).limit(1).collectAsList();
+      for (Row r : bad) throw new HunminException("shard " + file + " row " + r.getLong(0) + ": " + r.getString(1));
+      rows.put(file, df.count());
     }
+    if (rows.values().stream().mapToLong(Long::longValue).sum() == 0) throw new HunminException("the shards hold no rows: " + files);
     return rows;
+  }
+
+  /** The required columns with their types, and the masking ones both or neither; whether the file has them. */
+  private static boolean requireSchema(StructType schema, String file) {
+    for (StructField c : REQUIRED.fields()) requireType(schema, file, c.name(), c.dataType());
+    List<String> names = Arrays.asList(schema.fieldNames());
+    List<String> present = Arrays.stream(MASKING.fieldNames()).filter(names::contains).toList();
+    if (present.size() == 1) {
+      String missing = Arrays.stream(MASKING.fieldNames()).filter(name -> !present.contains(name)).findFirst().orElseThrow();
+      throw new HunminException("shard " + file + " has " + present.get(0) + " but no " + missing + " (static masking needs both)");
+    }
+    if (present.isEmpty()) return false;
+    for (StructField c : MASKING.fields()) requireType(schema, file, c.name(), c.dataType());
+    return true;
+  }
+
+  private static void requireType(StructType schema, String file, String column, DataType wanted) {
+    StructField f = Arrays.stream(schema.fields()).filter(x -> x.name().equals(column)).findFirst()
+        .orElseThrow(() -> new HunminException("shard " + file + " has no column " + column));
+    if (!sameType(f.dataType(), wanted)) {
+      throw new HunminException("shard " + file + ": column " + column + " is " + f.dataType().simpleString()
+          + ", the contract says " + wanted.simpleString());
+    }
+  }
+
+  /**
+   * SQL for what is wrong with a row, null when nothing: the contract's rules in a fixed order (so the first error
+   * is the same on every run), each a condition and the words that report it. A CASE stops at the first rule
+   * broken, so later rules may assume the earlier ones hold (no nulls, equal lengths).
+   */
+  private static String firstBreach(boolean masked, int vocabSize, int maxLength) {
+    List<Rule> rules = new ArrayList<>(List.of(
+        rule("input_ids IS NULL", "'input_ids is null'"),
+        rule("token_type_ids IS NULL", "'token_type_ids is null'"),
+        rule("next_sentence_label IS NULL", "'next_sentence_label is null'"),
+        rule("next_sentence_label NOT IN (0, 1)", "concat('next_sentence_label ', next_sentence_label, ' (the contract: 0 IsNext, 1 random next)')"),
+        rule("exists(input_ids, x -> x IS NULL)", "'a null element in input_ids'"),
+        rule("exists(token_type_ids, x -> x IS NULL)", "'a null element in token_type_ids'"),
+        rule("size(input_ids) = 0", "'no tokens'"),
+        rule("size(input_ids) > " + maxLength, "concat(size(input_ids), ' tokens > the model\\'s " + maxLength + "')"),
+        rule("size(token_type_ids) != size(input_ids)", "'token_type_ids and input_ids differ in length'"),
+        rule("array_max(input_ids) >= " + vocabSize, "concat('id ', array_max(input_ids), ' ≥ vocabulary size " + vocabSize + "')"),
+        rule("array_min(input_ids) < 0", "'a negative id'"),
+        rule("array_min(token_type_ids) < 0 OR array_max(token_type_ids) > 1",
+            "concat('token_type_ids holds ', IF(array_min(token_type_ids) < 0, array_min(token_type_ids), array_max(token_type_ids)),"
+                + " ' (the contract: 0 for segment A, 1 for B)')")));
+    if (masked) rules.addAll(maskingRules(vocabSize));
+    StringBuilder sql = new StringBuilder("CASE");
+    for (Rule r : rules) sql.append(" WHEN ").append(r.broken()).append(" THEN ").append(r.why());
+    return sql.append(" END").toString();
+  }
+
+  /** Static masking's rules: positions inside the sequence but never [CLS] (0), strictly ascending, one vocabulary id each. */
+  private static List<Rule> maskingRules(int vocabSize) {
+    return List.of(
+        rule("masked_lm_positions IS NULL", "'masked_lm_positions is null'"),
+        rule("masked_lm_ids IS NULL", "'masked_lm_ids is null'"),
+        rule("exists(masked_lm_positions, x -> x IS NULL)", "'a null element in masked_lm_positions'"),
+        rule("exists(masked_lm_ids, x -> x IS NULL)", "'a null element in masked_lm_ids'"),
+        rule("size(masked_lm_positions) != size(masked_lm_ids)", "'masked_lm_positions and masked_lm_ids differ in length'"),
+        rule("array_min(masked_lm_positions) = 0", "'masked_lm_positions holds 0, the [CLS] position'"),
+        rule("array_min(masked_lm_positions) < 0 OR array_max(masked_lm_positions) >= size(input_ids)",
+            "concat('masked_lm_positions holds ', IF(array_min(masked_lm_positions) < 0, array_min(masked_lm_positions),"
+                + " array_max(masked_lm_positions)), ', outside the ', size(input_ids), ' tokens')"),
+        rule("sort_array(masked_lm_positions) != masked_lm_positions OR size(array_distinct(masked_lm_positions)) != size(masked_lm_positions)",
+            "'masked_lm_positions are not strictly ascending'"),
+        rule("array_max(masked_lm_ids) >= " + vocabSize, "concat('masked_lm_ids holds id ', array_max(masked_lm_ids), ' ≥ vocabulary size " + vocabSize + "')"),
+        rule("array_min(masked_lm_ids) < 0", "'masked_lm_ids holds a negative id'"));
+  }
+
+  /** A rule of the contract: the SQL condition a row that breaks it meets, and the SQL of the words that say so. */
+  private record Rule(String broken, String why) {}
+
+  private static Rule rule(String broken, String why) {
+    return new Rule(broken, why);
   }
 
   private static boolean sameType(DataType actual, DataType wanted) {

@@ -12,7 +12,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
@@ -35,7 +39,11 @@ class PretrainJobTest {
   }
 
   private static Hunmin.Result pretrain(Path out, String... extra) {
-    List<String> args = new ArrayList<>(List.of("pretrain", "--input", nsp.toString(), "--vocab", vocab.toString(),
+    return pretrain(nsp, out, extra);
+  }
+
+  private static Hunmin.Result pretrain(Path input, Path out, String... extra) {
+    List<String> args = new ArrayList<>(List.of("pretrain", "--input", input.toString(), "--vocab", vocab.toString(),
         "--output", out.toString(), "--max-steps", "6", "--batch-size", "4", "--gradient-accumulation", "2",
         "--max-position-embeddings", "64", "--warmup-steps", "2", "--learning-rate", "1e-3", "--save-every", "3",
         "--eval-every", "3", "--eval-examples", "16", "--log-every", "1"));
@@ -218,6 +226,30 @@ class PretrainJobTest {
     Hunmin.Result input = Hunmin.run("pretrain", "--input", tmp.resolve("no-shards").toString(), "--vocab", vocab.toString(),
         "--output", out.toString(), "--overwrite");
     assertEquals(2, input.exit());
+    // shards that only training would have tripped over: found before --overwrite deletes anything
+    Path bad = Files.createDirectories(tmp.resolve("kept-bad"));
+    SparkSession spark = SparkSession.builder().master("local[1]").getOrCreate();
+    try {
+      write(spark, bad.resolve("null-element"), MASKED, good(), masked(new Integer[] {2, null, 3, 11, 3}, TYPES, POSITIONS, IDS));
+      write(spark, bad.resolve("cls"), MASKED, good(), masked(IDS_5, TYPES, new Integer[] {0, 3}, IDS));
+      write(spark, bad.resolve("empty"), MASKED);
+    } finally {
+      spark.stop();
+    }
+    Path heldOutOnly = Files.createDirectories(bad.resolve("held-out-only"));
+    try (var files = Files.list(bad.resolve("empty"))) {
+      Files.copy(files.filter(f -> f.toString().endsWith(".parquet")).findFirst().orElseThrow(), heldOutOnly.resolve("part-0.parquet"));
+    }
+    Files.copy(nsp.resolve("shards/part-00000.parquet"), heldOutOnly.resolve("part-1.parquet"));
+    for (String[] c : List.of(
+        new String[] {"null-element", "shard .*part-.*\\.parquet row 1: a null element in input_ids"},
+        new String[] {"cls", "shard .*part-.*\\.parquet row 1: masked_lm_positions holds 0, the \\[CLS\\] position"},
+        new String[] {"empty", "the shards hold no rows: \\[.*part-.*\\.parquet\\]"},
+        new String[] {"held-out-only", "the training shards hold no rows: \\[.*part-0\\.parquet\\] \\(the held-out last shard aside\\)"})) {
+      Hunmin.Result r = pretrain(bad.resolve(c[0]), out, "--overwrite");
+      assertEquals(2, r.exit(), r.err());
+      assertTrue(r.errorLine().matches("hunmin pretrain: error: " + c[1]), r.err());
+    }
     assertArrayEquals(weights, Files.readAllBytes(out.resolve("final/model.safetensors")), "the old model is untouched");
     assertTrue(Files.exists(out.resolve("_SUCCESS")));
   }
@@ -257,6 +289,76 @@ class PretrainJobTest {
       assertEquals(2, r.exit(), r.err());
       assertEquals("hunmin pretrain: error: shards are incomplete: " + copy.getParent() + " has no _SUCCESS (its nsp run did not finish)",
           r.errorLine());
+    }
+  }
+
+  static final StructType MASKED = new StructType()
+      .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType))
+      .add("token_type_ids", DataTypes.createArrayType(DataTypes.ByteType))
+      .add("next_sentence_label", DataTypes.IntegerType)
+      .add("masked_lm_positions", DataTypes.createArrayType(DataTypes.IntegerType))
+      .add("masked_lm_ids", DataTypes.createArrayType(DataTypes.IntegerType));
+  static final Integer[] IDS_5 = {2, 10, 3, 11, 3};
+  static final Byte[] TYPES = {0, 0, 0, 1, 1};
+  static final Integer[] POSITIONS = {1, 3};
+  static final Integer[] IDS = {10, 11};
+
+  private static Row masked(Integer[] ids, Byte[] types, Integer[] positions, Integer[] maskedIds) {
+    return RowFactory.create(ids, types, 0, positions, maskedIds);
+  }
+
+  private static Row good() {
+    return masked(IDS_5, TYPES, POSITIONS, IDS);
+  }
+
+  /** One Parquet file of rows under dir. */
+  private static void write(SparkSession spark, Path dir, StructType schema, Row... rows) {
+    spark.createDataFrame(List.of(rows), schema).coalesce(1).write().parquet(dir.toString());
+  }
+
+  @Test
+  void elementsAndStaticMaskingBreakingTheContractAreReportedWithFileAndRow() throws IOException {
+    Path bad = Files.createDirectories(tmp.resolve("bad-elements"));
+    Map<String, String> expected = new LinkedHashMap<>();
+    SparkSession spark = SparkSession.builder().master("local[1]").getOrCreate();
+    try {
+      List<Map.Entry<String, Row>> rows = new ArrayList<>();
+      rows.add(Map.entry("row 1: a null element in token_type_ids", masked(IDS_5, new Byte[] {0, 0, null, 1, 1}, POSITIONS, IDS)));
+      rows.add(Map.entry("row 1: token_type_ids holds 2 \\(the contract: 0 for segment A, 1 for B\\)", masked(IDS_5, new Byte[] {0, 0, 0, 2, 1}, POSITIONS, IDS)));
+      rows.add(Map.entry("row 1: masked_lm_positions is null", masked(IDS_5, TYPES, null, IDS)));
+      rows.add(Map.entry("row 1: masked_lm_ids is null", masked(IDS_5, TYPES, POSITIONS, null)));
+      rows.add(Map.entry("row 1: a null element in masked_lm_positions", masked(IDS_5, TYPES, new Integer[] {1, null}, IDS)));
+      rows.add(Map.entry("row 1: a null element in masked_lm_ids", masked(IDS_5, TYPES, POSITIONS, new Integer[] {null, 11})));
+      rows.add(Map.entry("row 1: masked_lm_positions and masked_lm_ids differ in length", masked(IDS_5, TYPES, POSITIONS, new Integer[] {10})));
+      rows.add(Map.entry("row 1: masked_lm_positions holds 5, outside the 5 tokens", masked(IDS_5, TYPES, new Integer[] {1, 5}, IDS)));
+      rows.add(Map.entry("row 1: masked_lm_positions holds -1, outside the 5 tokens", masked(IDS_5, TYPES, new Integer[] {-1, 3}, IDS)));
+      rows.add(Map.entry("row 1: masked_lm_positions are not strictly ascending", masked(IDS_5, TYPES, new Integer[] {3, 1}, IDS)));
+      rows.add(Map.entry("row 1: masked_lm_positions are not strictly ascending", masked(IDS_5, TYPES, new Integer[] {3, 3}, IDS)));
+      rows.add(Map.entry("row 1: masked_lm_ids holds id 5000 ≥ vocabulary size \\d+", masked(IDS_5, TYPES, POSITIONS, new Integer[] {10, 5000})));
+      rows.add(Map.entry("row 1: masked_lm_ids holds a negative id", masked(IDS_5, TYPES, POSITIONS, new Integer[] {-3, 11})));
+      int n = 0;
+      for (Map.Entry<String, Row> c : rows) {
+        Path dir = bad.resolve("case-" + n++);
+        write(spark, dir, MASKED, good(), c.getValue());
+        expected.put(dir.toString(), "shard .*part-.*\\.parquet " + c.getKey());
+      }
+      spark.createDataFrame(List.of(RowFactory.create(IDS_5, TYPES, 0, POSITIONS)), new StructType(Arrays.copyOf(MASKED.fields(), 4)))
+          .coalesce(1).write().parquet(bad.resolve("positions-only").toString());
+      expected.put(bad.resolve("positions-only").toString(), "shard .*part-.*\\.parquet has masked_lm_positions but no masked_lm_ids \\(static masking needs both\\)");
+      spark.createDataFrame(List.of(RowFactory.create(IDS_5, TYPES, 0, new Long[] {1L}, new Integer[] {10})),
+          new StructType(Arrays.copyOf(MASKED.fields(), 3)).add("masked_lm_positions", DataTypes.createArrayType(DataTypes.LongType))
+              .add("masked_lm_ids", DataTypes.createArrayType(DataTypes.IntegerType)))
+          .coalesce(1).write().parquet(bad.resolve("long-positions").toString());
+      expected.put(bad.resolve("long-positions").toString(),
+          "shard .*part-.*\\.parquet: column masked_lm_positions is array<bigint>, the contract says array<int>");
+    } finally {
+      spark.stop();
+    }
+    for (Map.Entry<String, String> c : expected.entrySet()) {
+      Hunmin.Result r = Hunmin.run("pretrain", "--input", c.getKey(), "--vocab", vocab.toString(),
+          "--output", tmp.resolve("p-elements").toString(), "--max-steps", "1", "--max-position-embeddings", "64");
+      assertEquals(2, r.exit(), r.err());
+      assertTrue(r.errorLine().matches("hunmin pretrain: error: " + c.getValue()), c.getValue() + " ← " + r.err());
     }
   }
 
