@@ -56,7 +56,11 @@ final class Shards {
       if (fs.exists(new Path(output, StageOutput.REPORT)) && !fs.exists(new Path(output, StageOutput.SUCCESS))) {
         throw new HunminException("shards are incomplete: " + output + " has no _SUCCESS (its nsp run did not finish)");
       }
+      requireNotStaging(path);
       if (fs.exists(new Path(path, "shards"))) path = new Path(path, "shards");
+      if (fs.exists(new Path(path, "_temporary"))) {
+        throw new HunminException("shards are incomplete: " + path + " holds _temporary (a Spark write into it did not finish)");
+      }
       FileStatus[] parquet = fs.listStatus(path, p -> p.getName().endsWith(".parquet"));
       if (parquet.length == 0) throw new HunminException("no .parquet files in " + path);
       List<String> out = new ArrayList<>();
@@ -65,6 +69,21 @@ final class Shards {
       return out;
     } catch (IOException e) {
       throw new HunminException("cannot list " + dir + ": " + e.getMessage(), HunminException.EXTERNAL, e);
+    }
+  }
+
+  /** How StageOutput (and tokenize) name the hidden directory a run writes before it renames it into place. */
+  private static final java.util.regex.Pattern STAGING = java.util.regex.Pattern.compile("\\..+\\.tmp-[0-9a-f-]+");
+
+  /**
+   * A staging directory, or the shards/ in one, is what a run left when it died before its rename: complete or
+   * not, nothing says (it has no _REPORT.json yet), so it is not read.
+   */
+  private static void requireNotStaging(Path dir) {
+    Path staging = dir.getName().equals("shards") && dir.getParent() != null && STAGING.matcher(dir.getParent().getName()).matches()
+        ? dir.getParent() : dir;
+    if (STAGING.matcher(staging.getName()).matches()) {
+      throw new HunminException("shards are incomplete: " + staging + " is the staging directory of an unfinished run");
     }
   }
 

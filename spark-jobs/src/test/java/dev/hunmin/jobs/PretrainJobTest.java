@@ -292,6 +292,32 @@ class PretrainJobTest {
     }
   }
 
+  @Test
+  void theStagingDirectoryOfAnUnfinishedRunIsRefused() throws IOException {
+    Path staging = Files.createDirectories(tmp.resolve(".nsp-killed.tmp-0123456789ab/shards"));
+    Path halfWritten = Files.createDirectories(tmp.resolve("half-written"));
+    try (var files = Files.list(nsp.resolve("shards"))) {
+      for (Path f : files.toList()) {
+        Files.copy(f, staging.resolve(f.getFileName()));
+        Files.copy(f, halfWritten.resolve(f.getFileName()));
+      }
+    }
+    Files.createDirectories(halfWritten.resolve("_temporary/0"));
+    for (Path input : List.of(staging.getParent(), staging)) {
+      Hunmin.Result r = Hunmin.run("pretrain", "--input", input.toString(), "--vocab", vocab.toString(),
+          "--output", tmp.resolve("p-staging").toString(), "--max-steps", "1");
+      assertEquals(2, r.exit(), r.err());
+      assertEquals("hunmin pretrain: error: shards are incomplete: " + staging.getParent() + " is the staging directory of an unfinished run",
+          r.errorLine());
+    }
+    Hunmin.Result r = Hunmin.run("pretrain", "--input", halfWritten.toString(), "--vocab", vocab.toString(),
+        "--output", tmp.resolve("p-staging").toString(), "--max-steps", "1");
+    assertEquals(2, r.exit(), r.err());
+    assertEquals("hunmin pretrain: error: shards are incomplete: " + halfWritten + " holds _temporary (a Spark write into it did not finish)",
+        r.errorLine());
+    assertFalse(Files.exists(tmp.resolve("p-staging")), "no output");
+  }
+
   static final StructType MASKED = new StructType()
       .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType))
       .add("token_type_ids", DataTypes.createArrayType(DataTypes.ByteType))
