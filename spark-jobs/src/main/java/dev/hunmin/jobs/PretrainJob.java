@@ -142,6 +142,7 @@ final class PretrainJob {
   private static Path init(Configuration conf, String dir) throws IOException {
     Path init = new Path(dir);
     if (!init.getFileSystem(conf).exists(init)) throw new HunminException("--init: not found: " + dir);
+    ModelFiles.requireFinished(conf, init); // an unfinished run's final/ may be half-written
     return init;
   }
 

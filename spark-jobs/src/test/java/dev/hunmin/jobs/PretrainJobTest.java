@@ -157,6 +157,9 @@ class PretrainJobTest {
       assertTrue(f.errorLine().startsWith("hunmin fill-mask: error: model is incomplete: "), f.err());
     }
     assertFalse(Files.exists(tmp.resolve("x-final")), "nothing exported");
+    Hunmin.Result init = pretrain(tmp.resolve("p-from-unfinished"), "--init", unfinished.resolve("final").toString());
+    assertEquals(2, init.exit(), init.err());
+    assertEquals("hunmin pretrain: error: " + refused, init.errorLine());
     Hunmin.Result checkpoint = Hunmin.run("export-hf", "--model", unfinished.resolve("checkpoints/step-6").toString(),
         "--output", tmp.resolve("from-checkpoint").toString());
     assertEquals(0, checkpoint.exit(), checkpoint.err());
