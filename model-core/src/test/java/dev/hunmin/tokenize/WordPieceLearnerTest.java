@@ -100,13 +100,19 @@ class WordPieceLearnerTest {
     assertEquals(1, words.learnable(Set.of("가", "나", "x")).size(), "가다 has a character outside the alphabet, x… is too long");
   }
 
-  @Test
-  void fillsTheRequestedSizeExactlyWhenCandidatesSuffice() {
+  /** Every pair of 14 syllables as a word, counts 2 to 28: more candidates than a small vocabulary takes. */
+  private static Map<String, Long> syllablePairs() {
     Map<String, Long> words = new HashMap<>();
     String syllables = "가나다라마바사아자차카타파하";
     for (int i = 0; i < syllables.length(); i++) {
       for (int j = 0; j < syllables.length(); j++) words.put("" + syllables.charAt(i) + syllables.charAt(j), (long) (i + j + 2));
     }
+    return words;
+  }
+
+  @Test
+  void fillsTheRequestedSizeExactlyWhenCandidatesSuffice() {
+    Map<String, Long> words = syllablePairs();
     List<String> vocab = WordPieceLearner.learn(words, new WordPieceLearner.Params(100, 2, 0, 16, 2));
     assertEquals(100, vocab.size());
     assertEquals(vocab.size(), Arrays.stream(vocab.toArray()).distinct().count(), "no duplicates");
@@ -137,11 +143,7 @@ class WordPieceLearnerTest {
 
   @Test
   void noRefinedTokenOccursLessOftenThanTheMinimumFrequency() {
-    Map<String, Long> words = new HashMap<>();
-    String syllables = "가나다라마바사아자차카타파하";
-    for (int i = 0; i < syllables.length(); i++) {
-      for (int j = 0; j < syllables.length(); j++) words.put("" + syllables.charAt(i) + syllables.charAt(j), (long) (i + j + 2));
-    }
+    Map<String, Long> words = syllablePairs();
     words.put("허허웃는타이밍에악수하는타이밍에", 1L); // long and once: many tokens saved, one occurrence
     List<String> vocab = WordPieceLearner.learn(words, new WordPieceLearner.Params(120, 3, 0, 16, 2, 2, 1, 1));
     Map<String, Long> seen = WordTable.of(words).occurrences(WordPieceRefiner.keysOf(vocab), 16);

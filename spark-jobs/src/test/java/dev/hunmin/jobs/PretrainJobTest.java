@@ -279,6 +279,15 @@ class PretrainJobTest {
     assertEquals(0, same.exit(), same.err());
   }
 
+  /** pretrain on input is refused with this error, exit 2. */
+  private static void assertRefused(Path input, String error) {
+    Hunmin.Result r = Hunmin.run("pretrain", "--input", input.toString(), "--vocab", vocab.toString(),
+        "--output", tmp.resolve("p-refused").toString(), "--max-steps", "1");
+    assertEquals(2, r.exit(), r.err());
+    assertEquals("hunmin pretrain: error: " + error, r.errorLine());
+    assertFalse(Files.exists(tmp.resolve("p-refused")), "no output");
+  }
+
   @Test
   void theShardsOfAnNspOutputWithoutSuccessAreRefusedByEitherName() throws IOException {
     Path copy = Files.createDirectories(tmp.resolve("nsp-unfinished/shards"));
@@ -287,11 +296,7 @@ class PretrainJobTest {
     }
     Files.copy(nsp.resolve("_REPORT.json"), copy.getParent().resolve("_REPORT.json"));
     for (Path input : List.of(copy.getParent(), copy)) {
-      Hunmin.Result r = Hunmin.run("pretrain", "--input", input.toString(), "--vocab", vocab.toString(),
-          "--output", tmp.resolve("p-unfinished").toString(), "--max-steps", "1");
-      assertEquals(2, r.exit(), r.err());
-      assertEquals("hunmin pretrain: error: shards are incomplete: " + copy.getParent() + " has no _SUCCESS (its nsp run did not finish)",
-          r.errorLine());
+      assertRefused(input, "shards are incomplete: " + copy.getParent() + " has no _SUCCESS (its nsp run did not finish)");
     }
   }
 
@@ -307,18 +312,10 @@ class PretrainJobTest {
     }
     Files.createDirectories(halfWritten.resolve("_temporary/0"));
     for (Path input : List.of(staging.getParent(), staging)) {
-      Hunmin.Result r = Hunmin.run("pretrain", "--input", input.toString(), "--vocab", vocab.toString(),
-          "--output", tmp.resolve("p-staging").toString(), "--max-steps", "1");
-      assertEquals(2, r.exit(), r.err());
-      assertEquals("hunmin pretrain: error: shards are incomplete: " + staging.getParent() + " is the staging directory of an unfinished run",
-          r.errorLine());
+      assertRefused(input, "shards are incomplete: " + staging.getParent() + " is the staging directory of an unfinished run");
     }
-    Hunmin.Result r = Hunmin.run("pretrain", "--input", halfWritten.toString(), "--vocab", vocab.toString(),
-        "--output", tmp.resolve("p-staging").toString(), "--max-steps", "1");
-    assertEquals(2, r.exit(), r.err());
-    assertEquals("hunmin pretrain: error: shards are incomplete: " + halfWritten + " holds _temporary (a Spark write into it did not finish)",
-        r.errorLine());
-    assertFalse(Files.exists(tmp.resolve("p-staging")), "no output");
+    assertRefused(halfWritten, "shards are incomplete: " + halfWritten + " holds _temporary (a Spark write into it did not finish)");
+    assertFalse(Files.exists(tmp.resolve("p-refused")), "no output");
   }
 
   static final StructType MASKED = new StructType()
