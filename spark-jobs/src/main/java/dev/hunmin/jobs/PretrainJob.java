@@ -2,6 +2,8 @@ package dev.hunmin.jobs;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hunmin.model.BertConfig;
 import dev.hunmin.tokenize.WordPieceTokenizer;
@@ -97,13 +99,12 @@ final class PretrainJob {
       throws IOException {
     Path dir = new Path(input);
     FileSystem fs = dir.getFileSystem(conf);
-    Path report = new Path(dir, StageOutput.REPORT);
-    if (!fs.exists(report) && dir.getName().equals("shards") && dir.getParent() != null) report = new Path(dir.getParent(), StageOutput.REPORT);
+    Path report = new Path(Shards.outputOf(fs, dir), StageOutput.REPORT);
     if (!fs.exists(report)) return;
-    com.fasterxml.jackson.databind.JsonNode made;
+    JsonNode made;
     try (java.io.InputStream in = fs.open(report)) {
       made = new ObjectMapper().readTree(in);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       return; // no report of Hunmin's: the shards are checked by their schema alone
     }
     String fingerprint = made.path("vocab_fingerprint").asText("");
@@ -167,10 +168,10 @@ final class PretrainJob {
     Path checkpoint = ModelFiles.latestCheckpoint(conf, output);
     if (checkpoint == null) return;
     FileSystem fs = checkpoint.getFileSystem(conf);
-    com.fasterxml.jackson.databind.JsonNode state;
+    JsonNode state;
     try {
       state = JSON.readTree(ModelFiles.readText(fs, new Path(checkpoint, "trainer_state.json")));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new HunminException("malformed " + checkpoint + "/trainer_state.json: " + e.getOriginalMessage());
     }
     if (!state.path("step").canConvertToLong() || !state.path("step").isIntegralNumber()) {

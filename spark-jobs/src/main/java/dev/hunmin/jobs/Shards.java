@@ -51,8 +51,7 @@ final class Shards {
       FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
       if (!fs.exists(path)) throw new HunminException("shards not found: " + dir);
       // the shards/ of an nsp output are read only when the output is complete, named whole or by that folder
-      Path output = path.getName().equals("shards") && path.getParent() != null && fs.exists(new Path(path.getParent(), StageOutput.REPORT))
-          ? path.getParent() : path;
+      Path output = outputOf(fs, path);
       if (fs.exists(new Path(output, StageOutput.REPORT)) && !fs.exists(new Path(output, StageOutput.SUCCESS))) {
         throw new HunminException("shards are incomplete: " + output + " has no _SUCCESS (its nsp run did not finish)");
       }
@@ -70,6 +69,12 @@ final class Shards {
     } catch (IOException e) {
       throw new HunminException("cannot list " + dir + ": " + e.getMessage(), HunminException.EXTERNAL, e);
     }
+  }
+
+  /** The nsp output an --input names: the directory itself, or the output whose shards/ folder it is. */
+  static Path outputOf(FileSystem fs, Path input) throws IOException {
+    Path parent = input.getParent();
+    return input.getName().equals("shards") && parent != null && fs.exists(new Path(parent, StageOutput.REPORT)) ? parent : input;
   }
 
   /** How StageOutput (and tokenize) name the hidden directory a run writes before it renames it into place. */
