@@ -72,9 +72,13 @@ final class InspectJob {
     } catch (Exception e) { // SparkException, undeclared by Scala
       throw unreadable(parquet, e);
     }
-    for (Row r : perFile) {
-      files.addObject().put("file", r.getString(0)).put("rows", r.getLong(1));
-      rows += r.getLong(1);
+    // a file of no rows has no row to name it in Spark's count: the listing gives every file, the count its rows
+    Map<String, Row> counted = new java.util.HashMap<>();
+    for (Row r : perFile) counted.put(new Path(r.getString(0)).toUri().getPath(), r);
+    for (Path f : parquetFiles(fs, parquet)) {
+      Row r = counted.get(f.toUri().getPath());
+      files.addObject().put("file", r == null ? f.toString() : r.getString(0)).put("rows", r == null ? 0 : r.getLong(1));
+      rows += r == null ? 0 : r.getLong(1);
     }
     out.put("rows", rows);
     ArrayNode sample = out.putArray("sample");
@@ -95,11 +99,17 @@ final class InspectJob {
     return stage;
   }
 
+  /** The Parquet files at a path, by name, as Spark reads them (hidden and _ files left out); the path itself if a file. */
+  private static List<Path> parquetFiles(FileSystem fs, Path parquet) throws IOException {
+    if (fs.isFile(parquet)) return List.of(fs.makeQualified(parquet));
+    return java.util.Arrays.stream(fs.listStatus(parquet, p -> p.getName().endsWith(".parquet") && !p.getName().startsWith(".")
+        && !p.getName().startsWith("_"))).map(FileStatus::getPath).sorted().toList();
+  }
+
   /** The schema the first Parquet file (by name) at a path declares in its footer, or null when there is none to read. */
   private static MessageType declaredSchema(Configuration conf, FileSystem fs, Path parquet) {
     try {
-      Path first = fs.isFile(parquet) ? parquet : java.util.Arrays.stream(fs.listStatus(parquet, p -> p.getName().endsWith(".parquet")))
-          .map(FileStatus::getPath).sorted().findFirst().orElse(null);
+      Path first = parquetFiles(fs, parquet).stream().findFirst().orElse(null);
       if (first == null) return null;
       try (ParquetFileReader reader = ParquetFileReader.open(
           HadoopInputFile.fromPath(first, conf))) {

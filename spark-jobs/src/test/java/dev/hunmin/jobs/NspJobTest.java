@@ -37,6 +37,29 @@ class NspJobTest {
   }
 
   @Test
+  void inspectListsAFileOfNoRows() throws IOException {
+    Path table = Files.createDirectories(tmp.resolve("with-empty"));
+    Files.copy(nsp.resolve("shards/part-00000.parquet"), table.resolve("part-00000.parquet"));
+    SparkSession spark = SparkSession.builder().master("local[1]").getOrCreate();
+    try {
+      spark.read().parquet(table.resolve("part-00000.parquet").toString()).limit(0).coalesce(1)
+          .write().parquet(tmp.resolve("empty").toString());
+    } finally {
+      spark.stop();
+    }
+    try (var files = Files.list(tmp.resolve("empty"))) {
+      Path empty = files.filter(f -> f.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+      Files.copy(empty, table.resolve("part-00001.parquet"));
+    }
+    Hunmin.Result r = Hunmin.run("inspect", table.toString(), "--json");
+    assertEquals(0, r.exit(), r.err());
+    JsonNode out = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+    assertEquals(2, out.at("/files").size(), out.toString());
+    assertEquals(0, out.at("/files/1/rows").asLong(-1));
+    assertTrue(out.at("/files/1/file").asText().endsWith("part-00001.parquet"));
+  }
+
+  @Test
   void inspectPrintsTheShardsAsJsonWithDecodedTokens() throws IOException {
     Hunmin.Result r = Hunmin.run("inspect", nsp.toString(), "--json", "--rows", "3");
     assertEquals(0, r.exit(), r.err());
