@@ -150,7 +150,8 @@ final class RawInputs {
     Configuration conf = new Configuration(jsc.hadoopConfiguration());
     if (delimiter != null) conf.set("textinputformat.record.delimiter", delimiter);
     // a task opens its file before Hunmin's code sees a record: a file that is no gzip would fail there, unnamed
-    for (FileStatus f : files) requireDecompressible(conf, f.getPath());
+    java.util.Set<String> compressed = new java.util.HashSet<>();
+    for (FileStatus f : files) if (requireDecompressible(conf, f.getPath())) compressed.add(f.getPath().toString());
     String paths = String.join(",", files.stream().map(f -> f.getPath().toString()).toList());
     @SuppressWarnings("unchecked")
     JavaNewHadoopRDD<LongWritable, Text> rdd = (JavaNewHadoopRDD<LongWritable, Text>)
@@ -158,7 +159,6 @@ final class RawInputs {
     return rdd.mapPartitionsWithInputSplit((split, it) -> {
       Path path = ((FileSplit) split).getPath();
       String file = path.toString();
-      boolean compressed = new CompressionCodecFactory(new Configuration()).getCodec(path) != null;
       List<RawRecord> out = new ArrayList<>();
       try {
         while (it.hasNext()) {
@@ -167,17 +167,20 @@ final class RawInputs {
           out.add(new RawRecord(file, kv._1().get(), java.util.Arrays.copyOf(t.getBytes(), t.getLength())));
         }
       } catch (Exception e) {
-        if (compressed && corruptCompressed(e)) throw corruptInput(path, e); // cut short: found at its end
+        if (compressed.contains(file) && corruptCompressed(e)) throw corruptInput(path, e); // cut short: found at its end
         throw e;
       }
       return out.iterator();
     }, true);
   }
 
-  /** A compressed file's first bytes decompress (the codec's header), so a mislabelled file is named at once. */
-  private static void requireDecompressible(Configuration conf, Path file) {
+  /**
+   * A compressed file's first bytes decompress (the codec's header), so a mislabelled file is named at once.
+   * Whether the file is compressed at all.
+   */
+  private static boolean requireDecompressible(Configuration conf, Path file) {
     CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(file);
-    if (codec == null) return;
+    if (codec == null) return false;
     try (InputStream raw = file.getFileSystem(conf).open(file)) {
       try (InputStream in = codec.createInputStream(raw)) {
         in.read();
@@ -188,6 +191,7 @@ final class RawInputs {
     } catch (IOException e) {
       throw new HunminException("cannot read " + file + ": " + e.getMessage(), HunminException.EXTERNAL, e);
     }
+    return true;
   }
 
   /**
