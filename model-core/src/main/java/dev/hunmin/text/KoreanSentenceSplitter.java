@@ -128,6 +128,7 @@ public final class KoreanSentenceSplitter implements Serializable {
         continue;
       }
       while (k < n && (TRAILERS.indexOf(s.charAt(k)) >= 0 || isMark(s.charAt(k)))) k++;
+      k = afterTrailers(s, k); // 좋아요. ^^ 또 봐요: the emoticon set off by a space is still this sentence's
       i = k - 1;
       if (k < n && !Character.isWhitespace(s.charAt(k)) && continuesSentence(s, k, morphemes)) continue;
       if (k > j && k < n && isQuote(s.charAt(k - 1)) && Character.isLetter(s.charAt(k))) continue; // "…다."그는 말했다
@@ -314,8 +315,16 @@ public final class KoreanSentenceSplitter implements Serializable {
     int word = e;
     while (word < n && s.charAt(word) == ' ') word++;
     int end = word;
-    while (end < n && TRAILERS.indexOf(s.charAt(end)) >= 0) end++;
-    return end > word && (end == n || Character.isWhitespace(s.charAt(end))) ? end : e;
+    while (end < n && isTrailingWordChar(s.codePointAt(end))) end += Character.charCount(s.codePointAt(end));
+    boolean separator = end == word + 1 && s.charAt(word) == ';'; // 부딪혀 ; 최소 18명: a lone semicolon separates
+    return word > e && end > word && !separator && (end == n || Character.isWhitespace(s.charAt(end))) ? end : e;
+  }
+
+  /** What a word of its own after a sentence end may be made of and still trail it: laughter, ^^;, emoji (👍, ♥️). */
+  private static boolean isTrailingWordChar(int c) {
+    int type = Character.getType(c);
+    return TRAILERS.indexOf(c) >= 0 || c == ';' || type == Character.OTHER_SYMBOL || type == Character.FORMAT
+        || type == Character.NON_SPACING_MARK || type == Character.ENCLOSING_MARK;
   }
 
   /** The eojeol (space-delimited word) that ends at {@code end}. */

@@ -85,6 +85,11 @@ class KoreanSentenceSplitterTest {
     assertEquals(List.of("진짜 재밌다ㅋㅋㅋ", "또 볼래요..."), splitter.split("진짜 재밌다ㅋㅋㅋ 또 볼래요..."));
     assertEquals(List.of("진짜 든든했어요 ㅋㅋ"), splitter.split("진짜 든든했어요 ㅋㅋ"));
     assertEquals(List.of("진짜 재밌다 ㅋㅋㅋ", "또 볼래요"), splitter.split("진짜 재밌다 ㅋㅋㅋ 또 볼래요"));
+    // an emoticon or emoji set off by a space after the mark went with the next sentence
+    assertEquals(List.of("좋아요. ^^", "또 봐요."), splitter.split("좋아요. ^^ 또 봐요."));
+    assertEquals(List.of("최고예요! 👍", "강추합니다."), punctuationOnly.split("최고예요! 👍 강추합니다."));
+    assertEquals(List.of("죄송합니다. ;;", "다시 올릴게요."), splitter.split("죄송합니다. ;; 다시 올릴게요."));
+    assertEquals(List.of("재밌었어요 ❤️", "또 볼래요"), splitter.split("재밌었어요 ❤️ 또 볼래요"));
   }
 
   @Test
