@@ -87,7 +87,7 @@ final class InspectJob {
 
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("print", s.bool("json") ? JSON.writerWithDefaultPrettyPrinter().writeValueAsString(out) : text(out));
-    result.put("summary", rows + " rows in " + files.size() + " files");
+    result.put("summary", count(rows, "row") + " in " + count(files.size(), "file"));
     return result;
   }
 
@@ -181,11 +181,15 @@ final class InspectJob {
     return row;
   }
 
+  private static String count(long n, String noun) {
+    return n + " " + noun + (n == 1 ? "" : "s");
+  }
+
   private static String text(ObjectNode out) {
     StringBuilder b = new StringBuilder();
-    b.append(out.get("parquet").asText()).append(": ").append(out.get("rows").asLong()).append(" rows in ")
-        .append(out.get("files").size()).append(" files\n");
-    for (JsonNode f : out.get("files")) b.append("  ").append(f.get("file").asText()).append(": ").append(f.get("rows").asLong()).append(" rows\n");
+    b.append(out.get("parquet").asText()).append(": ").append(count(out.get("rows").asLong(), "row")).append(" in ")
+        .append(count(out.get("files").size(), "file")).append('\n');
+    for (JsonNode f : out.get("files")) b.append("  ").append(f.get("file").asText()).append(": ").append(count(f.get("rows").asLong(), "row")).append('\n');
     b.append("schema:\n");
     for (JsonNode f : out.get("schema")) {
       b.append("  ").append(f.get("name").asText()).append(' ').append(f.get("type").asText());

@@ -57,6 +57,9 @@ class NspJobTest {
     assertEquals(2, out.at("/files").size(), out.toString());
     assertEquals(0, out.at("/files/1/rows").asLong(-1));
     assertTrue(out.at("/files/1/file").asText().endsWith("part-00001.parquet"));
+    Hunmin.Result text = Hunmin.run("inspect", table.toString());
+    assertTrue(text.out().contains("part-00001.parquet: 0 rows\n"), text.out());
+    assertTrue(text.out().contains(" in 2 files\n"), text.out());
   }
 
   @Test
