@@ -72,12 +72,13 @@ final class InspectJob {
     } catch (Exception e) { // SparkException, undeclared by Scala
       throw unreadable(parquet, e);
     }
-    // a file of no rows has no row to name it in Spark's count: the listing gives every file, the count its rows
+    // a file of no rows has no row to name it in Spark's count: the listing gives every file (and its name, the same
+    // form for all), the count its rows
     Map<String, Row> counted = new java.util.HashMap<>();
     for (Row r : perFile) counted.put(new Path(r.getString(0)).toUri().getPath(), r);
     for (Path f : parquetFiles(fs, parquet)) {
       Row r = counted.get(f.toUri().getPath());
-      files.addObject().put("file", r == null ? f.toString() : r.getString(0)).put("rows", r == null ? 0 : r.getLong(1));
+      files.addObject().put("file", f.toString()).put("rows", r == null ? 0 : r.getLong(1));
       rows += r == null ? 0 : r.getLong(1);
     }
     out.put("rows", rows);
