@@ -11,7 +11,7 @@
 # HUNMIN_GPUS=N (pretrain): N GPUs per executor, one per task (replica), found by submit/gpu-discovery.sh.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-jar=$(ls "$root"/spark-jobs/target/hunmin-spark-jobs-*-cluster.jar 2>/dev/null | head -1)
+jar=$(ls "$root"/spark-jobs/target/hunmin-spark-jobs-*-cluster.jar 2>/dev/null | head -1 || true) # none: said below
 [[ -n "$jar" ]] || { echo "spark-submit.sh: no cluster jar; run mvn -DskipTests package first" >&2; exit 2; }
 [[ $# -gt 0 ]] || { echo "usage: spark-submit.sh <command> [--flag value …]" >&2; exit 2; }
 command="$1"
