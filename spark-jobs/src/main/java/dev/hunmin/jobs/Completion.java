@@ -43,9 +43,13 @@ final class Completion {
   private static final Set<String> PATHS = Set.of("input", "vocab", "model", "models", "init", "exclude", "data");
   /** How far above a path a stage's marker is looked for: checkpoints/step-N is two levels down. */
   private static final int MARKER_DEPTH = 2;
-  /** The sections a command's output depends on: the pipeline runs the stages with their own sections. */
+  /**
+   * The sections a command's output depends on: the pipeline runs the stages with their own sections, and the audit
+   * runs two pipelines.
+   */
   private static final Map<String, List<String>> SECTIONS = Map.of(
       "pipeline", List.of("pipeline", "clean", "vocab", "nsp", "pretrain", "fill-mask"),
+      "audit", List.of("audit", "pipeline", "clean", "vocab", "nsp", "pretrain", "fill-mask"),
       "evaluate", List.of("evaluate", "finetune"));
 
   /** What a rerun with --skip-if-done does. */

@@ -43,5 +43,11 @@ class AuditJobTest {
     Hunmin.Result again = Hunmin.run("audit", "--output", out.toString(), "--set", "audit.formats=[phone]",
         "--set", "audit.repeats=[1,64]", "--candidates", "200", "--pretrain-steps", "250", "--skip-if-done");
     assertTrue(again.out().startsWith("audit: skipped: "), again.out() + again.err());
+    // the arms' pretraining settings come from the pretrain section: a change there is another configuration
+    Hunmin.Result changed = Hunmin.run("audit", "--output", out.toString(), "--set", "audit.formats=[phone]",
+        "--set", "audit.repeats=[1,64]", "--candidates", "200", "--pretrain-steps", "250", "--skip-if-done",
+        "--set", "pretrain.weight-decay=0.02");
+    assertEquals(2, changed.exit(), changed.out());
+    assertTrue(changed.errorLine().contains("different configuration"), changed.errorLine());
   }
 }

@@ -98,6 +98,19 @@ class SkipIfDoneTest {
     assertNotEquals(before, fingerprint.apply(moved), "the stage remade");
   }
 
+  /** The audit runs clean → vocab → nsp → pretrain → fill-mask twice: their sections decide its output too. */
+  @Test
+  void anAuditIsNotDoneWhenASectionOfThePipelinesItRunsChanged() {
+    org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
+    java.util.function.Function<String[], String> fingerprint = more -> Completion.fingerprint(
+        Settings.load(Cli.parse(concat(new String[] {"audit", "--output", "x"}, more))), conf);
+    String audit = fingerprint.apply(new String[0]);
+    for (String set : new String[] {"clean.filter.min-chars=12", "vocab.vocab-size=900", "nsp.max-seq-length=64",
+        "pretrain.weight-decay=0.5", "fill-mask.top-k=3", "pipeline.format=text"}) {
+      assertNotEquals(audit, fingerprint.apply(new String[] {"--set", set}), set);
+    }
+  }
+
   private static String[] concat(String[] a, String[] b) {
     String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);
