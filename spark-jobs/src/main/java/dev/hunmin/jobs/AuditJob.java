@@ -35,6 +35,7 @@ final class AuditJob {
     // checked before any pipeline runs: a bad value fails at once, not after two pretraining runs
     for (String positive : List.of("candidates", "top-k", "batch-size", "pretrain-steps", "pretrain-batch-size")) s.integer(positive, 1);
     s.positive("pretrain-learning-rate", 1e3);
+    PretrainJob.device(s.string("device")); // the models are scored on it only after both arms are trained
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("stage", "audit");
     try (StageOutput out = StageOutput.begin(conf, s)) {

@@ -1,6 +1,7 @@
 package dev.hunmin.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,6 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,5 +52,22 @@ class AuditJobTest {
         "--set", "pretrain.weight-decay=0.02");
     assertEquals(2, changed.exit(), changed.out());
     assertTrue(changed.errorLine().contains("different configuration"), changed.errorLine());
+  }
+
+  /** A device that cannot be used fails in the checks before any work, not after two pretraining runs. */
+  @Test
+  void anUnusableDeviceIsRefusedBeforeAnyWork() {
+    List<String> devices = new ArrayList<>(List.of("tpu"));
+    if (ai.djl.engine.Engine.getInstance().getGpuCount() == 0) devices.add("gpu");
+    for (String device : devices) {
+      Path out = tmp.resolve("audit-" + device);
+      // a missing input would fail the first pipeline at once: the device is checked before that
+      Hunmin.Result r = Hunmin.run("audit", "--output", out.toString(), "--input", tmp.resolve("missing.txt").toString(),
+          "--device", device);
+      assertEquals(2, r.exit(), r.out());
+      assertTrue(r.errorLine().contains("--device"), r.errorLine());
+      assertEquals(1, r.err().lines().count(), "one line: " + r.err());
+      assertFalse(Files.exists(out), "nothing written");
+    }
   }
 }
