@@ -1,5 +1,6 @@
 package dev.hunmin.audit;
 
+import dev.hunmin.util.HunminException;
 import dev.hunmin.util.Seeds;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -55,8 +56,10 @@ public final class Exposure {
     return fromScores(scorer.score(canary, secrets), canary.format().log2Size());
   }
 
-  /** scores[0] is the secret's, the rest the candidates'. */
+  /** scores[0] is the secret's, the rest the candidates'. A NaN score is refused: the model has diverged. */
   static Result fromScores(double[] scores, double log2Size) {
+    // NaN compares false with every score, so a diverged model's secret would rank above all candidates
+    for (double score : scores) if (Double.isNaN(score)) throw new HunminException("a score is NaN: the model has diverged");
     double higher = 0;
     for (int i = 1; i < scores.length; i++) {
       if (scores[i] > scores[0]) higher += 1;

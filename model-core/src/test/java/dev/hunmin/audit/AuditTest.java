@@ -3,6 +3,7 @@ package dev.hunmin.audit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
@@ -15,6 +16,7 @@ import dev.hunmin.train.Batch;
 import dev.hunmin.train.Pretrainer;
 import dev.hunmin.train.Schedule;
 import dev.hunmin.util.Counters;
+import dev.hunmin.util.HunminException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -73,6 +75,31 @@ class AuditTest {
     assertEquals(Math.log(201) / Math.log(2), known.exposure(), 1e-9);
     assertTrue(known.saturated());
     assertEquals(c.format().log2Size() - known.exposure(), known.log2Rank(), 1e-9);
+  }
+
+  /** NaN compares false with everything: a NaN secret score would otherwise rank above every candidate. */
+  @Test
+  void aNaNScoreIsRefusedNotRankedAsMaximalExposure() {
+    for (double[] scores : List.of(new double[] {Double.NaN, -3, -2}, new double[] {-1, Double.NaN, -2})) {
+      HunminException e = assertThrows(HunminException.class, () -> Exposure.fromScores(scores, 26.6));
+      assertTrue(e.getMessage().contains("diverged"), e.getMessage());
+    }
+    assertEquals(Math.log(3) / Math.log(2), Exposure.fromScores(new double[] {Double.POSITIVE_INFINITY, -3, -2}, 26.6).exposure(), 1e-9,
+        "an infinite score still ranks");
+  }
+
+  @Test
+  void aDivergedModelIsRefused() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      Bert bert = Bert.initialize(tiny(), m, 5);
+      java.util.Map<String, ai.djl.ndarray.NDArray> weights = new java.util.LinkedHashMap<>(bert.parameters());
+      weights.replaceAll((name, w) -> w.mul(Float.NaN));
+      MaskedLmScorer scorer = new MaskedLmScorer(bert.withParameters(weights), TOKENIZER, m, 64);
+      Canary c = withOwner(Canary.create(5, List.of(SecretFormat.PHONE), List.of(1), 1).get(0), OWNERS.get(0));
+      HunminException e = assertThrows(HunminException.class, () -> Exposure.measure(c,
+          (x, secrets) -> scorer.pseudoLogLikelihood(x.prefix(), secrets, x.suffix()), 20, 2));
+      assertTrue(e.getMessage().contains("diverged"), e.getMessage());
+    }
   }
 
   @Test

@@ -125,7 +125,7 @@ final class AuditJob {
   }
 
   /** Per canary: how often its secret is in the cleaned text, its exposure and its probe under the arm's model. */
-  private static List<Map<String, Object>> measure(SparkSession spark, Settings s, List<Canary> canaries, String work) {
+  static List<Map<String, Object>> measure(SparkSession spark, Settings s, List<Canary> canaries, String work) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     long[] inCorpus = secretsInCorpus(spark, canaries, new Path(new Path(work, "clean"), "text").toString());
     Path model = new Path(new Path(work, "pretrain"), "final");
@@ -136,7 +136,7 @@ final class AuditJob {
       Exposure.Scorer pll = (c, secrets) -> scorer.pseudoLogLikelihood(c.prefix(), secrets, c.suffix());
       for (int i = 0; i < canaries.size(); i++) {
         Canary c = canaries.get(i);
-        Exposure.Result e = Exposure.measure(c, pll, s.integer("candidates"), s.seed());
+        Exposure.Result e = exposure(c, pll, s, new Path(work).getName() + " arm's model " + model);
         Probe probe = Probe.run(scorer, c, s.integer("top-k"));
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("canary", c.id());
@@ -154,6 +154,15 @@ final class AuditJob {
       }
     }
     return rows;
+  }
+
+  /** A canary's exposure; a diverged model's refusal says which model it is. */
+  private static Exposure.Result exposure(Canary c, Exposure.Scorer pll, Settings s, String model) {
+    try {
+      return Exposure.measure(c, pll, s.integer("candidates"), s.seed());
+    } catch (HunminException e) {
+      throw new HunminException(model + " (canary " + c.id() + "): " + e.getMessage(), e);
+    }
   }
 
   /**

@@ -2,15 +2,29 @@ package dev.hunmin.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hunmin.audit.Canary;
+import dev.hunmin.audit.SecretFormat;
+import dev.hunmin.model.Bert;
+import dev.hunmin.model.BertConfig;
+import dev.hunmin.tokenize.BertNormalizer;
+import dev.hunmin.tokenize.WordPieceTokenizer;
+import dev.hunmin.util.HunminException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,6 +66,38 @@ class AuditJobTest {
         "--set", "pretrain.weight-decay=0.02");
     assertEquals(2, changed.exit(), changed.out());
     assertTrue(changed.errorLine().contains("different configuration"), changed.errorLine());
+  }
+
+  /**
+   * A diverged model (NaN weights) scores every secret NaN, which compares false with everything: its secrets would
+   * rank first, maximal exposure. The arm's measurement refuses it, naming the model.
+   */
+  @Test
+  void aDivergedModelIsRefusedNotReportedAsMaximalExposure() throws IOException {
+    Configuration conf = new Configuration();
+    Path work = tmp.resolve("unscrubbed");
+    Files.createDirectories(work.resolve("clean/text"));
+    Files.writeString(work.resolve("clean/text/part-00000.txt"), "다른 사람의 문장이다.\n\n");
+    List<String> vocab = new ArrayList<>(WordPieceTokenizer.SPECIAL_TOKENS);
+    for (int d = 0; d < 10; d++) vocab.addAll(List.of(String.valueOf(d), "##" + d));
+    vocab.add("-");
+    WordPieceTokenizer tokenizer = new WordPieceTokenizer(vocab, new BertNormalizer(true, true, false, false),
+        WordPieceTokenizer.PreTokenization.WHITESPACE);
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Bert bert = Bert.initialize(BertConfig.named("tiny", tokenizer.vocabSize(), 64), manager, 1);
+      Map<String, NDArray> nan = new LinkedHashMap<>(bert.parameters());
+      nan.replaceAll((name, w) -> w.mul(Float.NaN));
+      ModelFiles.writeFinal(conf, new org.apache.hadoop.fs.Path(work.resolve("pretrain").toUri()), bert.withParameters(nan), tokenizer.files());
+    }
+    Settings s = Settings.load(Cli.parse(new String[] {"audit", "--output", "x", "--candidates", "10"}));
+    List<Canary> canaries = Canary.create(1, List.of(SecretFormat.PHONE), List.of(1), 1);
+    SparkSession spark = SparkSession.builder().master("local[1]").getOrCreate();
+    try {
+      HunminException e = assertThrows(HunminException.class, () -> AuditJob.measure(spark, s, canaries, work.toString()));
+      assertTrue(e.getMessage().startsWith("unscrubbed arm's model ") && e.getMessage().contains("diverged"), e.getMessage());
+    } finally {
+      spark.stop();
+    }
   }
 
   /** A device that cannot be used fails in the checks before any work, not after two pretraining runs. */
