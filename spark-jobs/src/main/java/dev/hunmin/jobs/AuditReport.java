@@ -10,7 +10,10 @@ import java.util.TreeMap;
 final class AuditReport {
   private AuditReport() {}
 
-  /** Mean exposure by repeat count, one line per arm. */
+  /**
+   * Mean exposure by repeat count, one line per arm; "(≥)" where a canary's exposure is a lower bound (no candidate
+   * scored higher), which makes the mean one too.
+   */
   static String summary(List<Canary> canaries, Map<String, Object> arms) {
     StringBuilder b = new StringBuilder("| arm |");
     TreeMap<Integer, Integer> counts = new TreeMap<>();
@@ -19,10 +22,14 @@ final class AuditReport {
     b.append("\n|---|").append("---|".repeat(counts.size())).append('\n');
     for (Map.Entry<String, Object> arm : arms.entrySet()) {
       TreeMap<Integer, Double> sums = new TreeMap<>();
+      java.util.Set<Integer> bounds = new java.util.HashSet<>();
       List<Map<String, Object>> rows = rows(arm.getValue());
-      for (int i = 0; i < canaries.size(); i++) sums.merge(canaries.get(i).repeats(), (Double) rows.get(i).get("exposure"), Double::sum);
+      for (int i = 0; i < canaries.size(); i++) {
+        sums.merge(canaries.get(i).repeats(), (Double) rows.get(i).get("exposure"), Double::sum);
+        if (Boolean.TRUE.equals(rows.get(i).get("exposure_is_lower_bound"))) bounds.add(canaries.get(i).repeats());
+      }
       b.append("| ").append(arm.getKey()).append(" |");
-      sums.forEach((r, sum) -> b.append(String.format(" %.2f |", bits(sum / counts.get(r)))));
+      sums.forEach((r, sum) -> b.append(String.format(" %.2f%s |", bits(sum / counts.get(r)), bounds.contains(r) ? " (≥)" : "")));
       b.append('\n');
     }
     return b.toString();
