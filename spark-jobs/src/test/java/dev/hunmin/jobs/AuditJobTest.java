@@ -100,6 +100,23 @@ class AuditJobTest {
     }
   }
 
+  /** README's audit key table names every hunmin.audit key of conf/reference.conf, with its default. */
+  @Test
+  void theReadmeListsEveryAuditKeyWithItsDefault() throws IOException {
+    String readme = Files.readString(Path.of(System.getProperty("hunmin.root", "..")).resolve("README.md"));
+    String section = readme.substring(readme.indexOf("### `hunmin audit"), readme.indexOf("### `hunmin inspect"));
+    com.typesafe.config.Config audit = Settings.defaults().getConfig("hunmin.audit");
+    for (String key : audit.root().keySet()) {
+      String row = section.lines().filter(l -> l.startsWith("| `") && l.split("\\|")[1].contains("`" + key + "`"))
+          .findFirst().orElse(null);
+      assertTrue(row != null, "README's audit keys lack " + key);
+      Object value = audit.getValue(key).unwrapped();
+      if (value instanceof String || value instanceof Boolean || value instanceof Integer) {
+        assertTrue(row.contains(String.valueOf(value)), key + " = " + value + ": " + row);
+      }
+    }
+  }
+
   /** A device that cannot be used fails in the checks before any work, not after two pretraining runs. */
   @Test
   void anUnusableDeviceIsRefusedBeforeAnyWork() {
