@@ -23,7 +23,7 @@ final class PipelineJob {
       Map.entry("nsp.vocab", "--vocab"), Map.entry("pretrain.vocab", "--vocab"),
       Map.entry("pretrain.max-steps", "--pretrain-steps"), Map.entry("pretrain.batch-size", "--pretrain-batch-size"),
       Map.entry("pretrain.learning-rate", "--pretrain-learning-rate"), Map.entry("pretrain.warmup-steps", "--pretrain-steps"),
-      Map.entry("pretrain.eval-every", "--pretrain-steps"), Map.entry("pretrain.save-every", "--pretrain-steps"),
+      Map.entry("pretrain.eval-every", "--pretrain-steps"), Map.entry("pretrain.save-every", "--pretrain-save-every"),
       Map.entry("fill-mask.input", "--probes"), Map.entry("fill-mask.text", "--probes"), Map.entry("fill-mask.model", ""),
       Map.entry("vocab.input", ""), Map.entry("nsp.input", ""), Map.entry("pretrain.input", ""),
       Map.entry("clean.output", ""), Map.entry("vocab.output", ""), Map.entry("nsp.output", ""),
@@ -47,6 +47,7 @@ final class PipelineJob {
     int steps = s.integer("pretrain-steps", 1);
     int batchSize = s.integer("pretrain-batch-size", 1);
     double learningRate = s.positive("pretrain-learning-rate", 1e3);
+    int saveEvery = s.integer("pretrain-save-every", 1);
     for (String probe : s.list("probes")) {
       if (!probe.contains("[MASK]")) throw new HunminException("--probes: '" + probe + "' has no [MASK]");
     }
@@ -81,8 +82,8 @@ final class PipelineJob {
     pretrain.put("learning-rate", learningRate);
     pretrain.put("warmup-steps", steps / 10);
     pretrain.put("eval-every", Math.max(1, steps / 5));
-    pretrain.put("save-every", steps);
-    stages.put("pretrain", stage(spark, s.forStage("pretrain", pretrain), PretrainJob::run));
+    pretrain.put("save-every", saveEvery);
+    stages.put("pretrain", stage(spark, resumable(conf, s.forStage("pretrain", pretrain)), PretrainJob::run));
 
     Map<String, Object> fill = new LinkedHashMap<>();
     Path probes = new Path(work, "probes.txt");
@@ -118,10 +119,31 @@ final class PipelineJob {
     });
   }
 
+  /**
+   * The pipeline has no --resume: with --skip-if-done its pretrain continues an interrupted run of the same
+   * configuration from the newest checkpoint, as pretrain --resume does; the checkpoints of another configuration
+   * are refused (kept) unless --overwrite. Without --skip-if-done a rerun is pointed to it rather than to --resume.
+   */
+  private static Settings resumable(Configuration conf, Settings pretrain) throws java.io.IOException {
+    Boolean same = PretrainJob.interruptedRunIsThis(conf, pretrain);
+    if (same == null || pretrain.bool("resume")) return pretrain; // none, or --set pretrain.resume=true: pretrain's rules
+    if (same && pretrain.skipIfDone()) return pretrain.forStage("pretrain", Map.of("resume", true));
+    if (pretrain.bool("overwrite")) return pretrain; // starts over
+    throw new HunminException("output " + pretrain.requiredString("output") + " holds the checkpoints of an interrupted pretrain"
+        + (same ? ": pass --skip-if-done to continue it, or --overwrite to start over"
+            : " of another configuration: pass --overwrite to start it over (with --skip-if-done, the finished stages are kept)"));
+  }
+
   /** Runs a stage, or with --skip-if-done leaves it when its output is done with the same configuration. */
   private static Object stage(SparkSession spark, Settings stage, Main.Job job) throws Exception {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     if (Completion.decide(stage, conf) == Completion.Decision.SKIP) return Completion.skipped(stage, conf);
+    // a finished stage of an interrupted pipeline: the stage's own hint (--overwrite) would start everything over
+    Path done = new Path(stage.requiredString("output"), StageOutput.SUCCESS);
+    if (!stage.skipIfDone() && !stage.bool("overwrite") && done.getFileSystem(conf).exists(done)) {
+      throw new HunminException("output exists: " + done.getParent() + " (a finished stage of an earlier pipeline run: pass"
+          + " --skip-if-done to keep the finished stages and continue, or --overwrite to rerun them all)");
+    }
     return job.run(spark, stage).get("summary");
   }
 

@@ -167,23 +167,41 @@ final class PretrainJob {
   private static void requireSameRun(Configuration conf, Settings s, Path output) throws IOException {
     Path checkpoint = ModelFiles.latestCheckpoint(conf, output);
     if (checkpoint == null) return;
-    FileSystem fs = checkpoint.getFileSystem(conf);
-    JsonNode state;
-    try {
-      state = JSON.readTree(ModelFiles.readText(fs, new Path(checkpoint, "trainer_state.json")));
-    } catch (JsonProcessingException e) {
-      throw new HunminException("malformed " + checkpoint + "/trainer_state.json: " + e.getOriginalMessage());
-    }
+    JsonNode state = trainerState(conf, checkpoint);
     if (!state.path("step").canConvertToLong() || !state.path("step").isIntegralNumber()) {
       throw new HunminException(checkpoint + "/trainer_state.json has no step");
     }
-    String made = state.path("run_fingerprint").asText("");
-    if (!made.isEmpty() && !made.equals(PretrainReplica.runFingerprint(s, conf))) {
+    if (!isSameRun(conf, s, state)) {
       throw new HunminException("--resume: " + checkpoint + " was made with another configuration (the input, the vocabulary"
           + " or a setting other than --max-steps changed); resume it as it was, or start over without --resume");
     }
     if (state.path("step").asLong() > s.integer("max-steps")) {
       throw new HunminException("--resume: " + checkpoint + " is past --max-steps " + s.integer("max-steps"));
+    }
+  }
+
+  /**
+   * Whether the newest checkpoint of an incomplete output was made by this configuration (--max-steps aside), so
+   * that --resume would continue it; null when there is none (or the output is complete).
+   */
+  static Boolean interruptedRunIsThis(Configuration conf, Settings s) throws IOException {
+    Path output = new Path(s.requiredString("output"));
+    if (output.getFileSystem(conf).exists(new Path(output, StageOutput.SUCCESS))) return null;
+    Path checkpoint = ModelFiles.latestCheckpoint(conf, output);
+    return checkpoint == null ? null : isSameRun(conf, s, trainerState(conf, checkpoint));
+  }
+
+  /** A checkpoint's run is this one's when its recorded fingerprint matches (checkpoints older than it record none). */
+  private static boolean isSameRun(Configuration conf, Settings s, JsonNode state) {
+    String made = state.path("run_fingerprint").asText("");
+    return made.isEmpty() || made.equals(PretrainReplica.runFingerprint(s, conf));
+  }
+
+  private static JsonNode trainerState(Configuration conf, Path checkpoint) throws IOException {
+    try {
+      return JSON.readTree(ModelFiles.readText(checkpoint.getFileSystem(conf), new Path(checkpoint, "trainer_state.json")));
+    } catch (JsonProcessingException e) {
+      throw new HunminException("malformed " + checkpoint + "/trainer_state.json: " + e.getOriginalMessage());
     }
   }
 
