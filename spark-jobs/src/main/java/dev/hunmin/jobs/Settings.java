@@ -118,6 +118,7 @@ final class Settings implements Serializable {
 
   private static Config parseFile(String path) {
     File file = new File(path);
+    if (file.isDirectory()) throw new HunminException("config file " + path + " is a directory; --conf takes a HOCON file");
     if (!file.isFile()) throw new HunminException("config file not found: " + path);
     try {
       return ConfigFactory.parseFile(file, ConfigParseOptions.defaults().setAllowMissing(false));

@@ -1,9 +1,11 @@
 package dev.hunmin.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Values given as text (flags, --set) take their key's type without losing what was typed. */
 class SettingsTest {
@@ -20,5 +22,13 @@ class SettingsTest {
     assertEquals(List.of("email", "phone"), load("clean", "--set", "clean.pii.kinds=email,phone").list("pii.kinds"));
     // as a report records it: a list, not the text "email"
     assertEquals(List.of("email"), ((java.util.Map<?, ?>) load("clean", "--set", "clean.pii.kinds=email").section().get("pii")).get("kinds"));
+  }
+
+  @Test
+  void aDirectoryGivenAsConfIsNamedAsOne(@TempDir java.nio.file.Path dir) {
+    Hunmin.Result r = Hunmin.run("clean", "--conf", dir.toString(), "--output", dir.resolve("out").toString());
+    assertEquals(2, r.exit(), r.err());
+    assertEquals("hunmin clean: error: config file " + dir + " is a directory; --conf takes a HOCON file", r.errorLine());
+    assertTrue(Hunmin.run("clean", "--conf", dir.resolve("missing.conf").toString()).errorLine().contains("config file not found"));
   }
 }
