@@ -9,8 +9,12 @@
 # The application jar is spark-jobs/target/hunmin-spark-jobs-*-cluster.jar (mvn -DskipTests package): Hunmin,
 # DJL, Nori and Typesafe Config, with Spark and Hadoop left to the cluster. The cluster overlay applies.
 # HUNMIN_GPUS=N (pretrain): N GPUs per executor, one per task (replica), found by submit/gpu-discovery.sh.
+# Java (without SPARK_HOME): $JAVA_HOME/bin/java, else java on PATH; Java 17 only (submit/java.sh).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# checked first: a wrong Java is bad configuration (exit 2), not a stack trace; with SPARK_HOME its spark-class
+# picks the java (JAVA_HOME, else PATH)
+[[ -n "${SPARK_HOME:-}" ]] || java="$("$root/submit/java.sh")" || exit 2
 jar=$(ls "$root"/spark-jobs/target/hunmin-spark-jobs-*-cluster.jar 2>/dev/null | head -1 || true) # none: said below
 [[ -n "$jar" ]] || { echo "spark-submit.sh: no cluster jar; run mvn -DskipTests package first" >&2; exit 2; }
 [[ $# -gt 0 ]] || { echo "usage: spark-submit.sh <command> [--flag value …]" >&2; exit 2; }
@@ -72,6 +76,6 @@ opens=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.la
   -Djdk.reflect.useDirectMethodHandle=false)
 export SPARK_HOME="$home" SPARK_SCALA_VERSION=2.12 SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 # shellcheck disable=SC2086
-exec java -Xmx${HUNMIN_DRIVER_MEMORY:-2g} "${opens[@]}" $java_options \
+exec "$java" -Xmx${HUNMIN_DRIVER_MEMORY:-2g} "${opens[@]}" $java_options \
   -Dlog4j2.configurationFile="$root/conf/log4j2.properties" -cp "$home/jars/*" org.apache.spark.deploy.SparkSubmit \
   "${args[@]}" "${submit_opts[@]}" "$jar" "$command" --overlay cluster "$@"

@@ -7,6 +7,7 @@
 # Then: HUNMIN_SUBMIT_OPTS="--master spark://127.0.0.1:7077" submit/spark-submit.sh pipeline
 # Environment: HUNMIN_CLUSTER_DIR (pid files, logs, worker directories; spark-jobs/target/standalone),
 # HUNMIN_MASTER_PORT (7077), HUNMIN_WORKERS (2), HUNMIN_WORKER_CORES (1), HUNMIN_WORKER_MEMORY (2g).
+# Java as for submit/hunmin (submit/java.sh: Java 17).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="${HUNMIN_CLUSTER_DIR:-$root/spark-jobs/target/standalone}"
@@ -23,7 +24,7 @@ opens=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.ni
 daemon() { # name, main class, arguments…
   local name="$1"
   shift
-  SPARK_HOME="$home" SPARK_SCALA_VERSION=2.12 SPARK_LOCAL_IP=127.0.0.1 setsid java -Xmx512m "${opens[@]}" \
+  SPARK_HOME="$home" SPARK_SCALA_VERSION=2.12 SPARK_LOCAL_IP=127.0.0.1 setsid "$java" -Xmx512m "${opens[@]}" \
     -cp "$home/jars/*" "$@" > "$dir/$name.log" 2>&1 < /dev/null &
   echo $! > "$dir/$name.pid"
 }
@@ -51,6 +52,7 @@ stop() {
 
 case "${1:-}" in
   start)
+    java="$("$root/submit/java.sh")" || exit 2
     home="$("$root/submit/spark-home.sh")"
     [[ -z "$(ls "$dir"/*.pid 2> /dev/null)" ]] || { echo "standalone-cluster.sh: already started (pid files in $dir); stop it first" >&2; exit 2; }
     mkdir -p "$dir"

@@ -1,0 +1,125 @@
+package dev.hunmin.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The launchers of submit/ and the cron entry as a user runs them, on a copy of submit/ and conf/ with stand-in jars
+ * (no build needed): what they refuse, in one line and exit 2, and what they hand to spark-submit.
+ */
+class LaunchersTest {
+  @TempDir Path tmp;
+  private Path root;
+
+  record Run(int exit, String out, String err) {
+    List<String> errLines() {
+      return err.lines().toList();
+    }
+  }
+
+  @BeforeEach
+  void copyOfTheLaunchers() throws IOException {
+    Path source = Path.of(System.getProperty("hunmin.root", "..")).toAbsolutePath().normalize();
+    root = tmp.resolve("hunmin");
+    for (String dir : List.of("submit", "conf")) {
+      try (Stream<Path> files = Files.walk(source.resolve(dir))) {
+        for (Path f : files.toList()) {
+          Path to = root.resolve(source.relativize(f).toString());
+          if (Files.isDirectory(f)) Files.createDirectories(to);
+          else Files.copy(f, to, StandardCopyOption.COPY_ATTRIBUTES);
+        }
+      }
+    }
+    Path target = Files.createDirectories(root.resolve("spark-jobs/target/lib"));
+    for (String jar : List.of("hunmin-spark-jobs-0-cluster.jar", "lib/pytorch-jni-0.jar", "lib/pytorch-native-cpu-0.jar")) {
+      Files.createFile(target.getParent().resolve(jar));
+    }
+  }
+
+  private Run run(Map<String, String> env, String... command) throws IOException, InterruptedException {
+    Path out = Files.createTempFile(tmp, "out", ".txt");
+    Path err = Files.createTempFile(tmp, "err", ".txt");
+    ProcessBuilder pb = new ProcessBuilder(command).directory(root.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());
+    pb.environment().keySet().removeAll(List.of("SPARK_HOME", "JAVA_HOME", "HUNMIN_SUBMIT_OPTS", "HUNMIN_GPUS", "HUNMIN_PYTORCH_JARS"));
+    env.forEach((k, v) -> {
+      if (v == null) pb.environment().remove(k);
+      else pb.environment().put(k, v);
+    });
+    Process p = pb.start();
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly().waitFor();
+    }
+    return new Run(p.isAlive() ? -1 : p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+  }
+
+  private Path script(Path file, String body) throws IOException {
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, "#!/bin/sh\n" + body + "\n");
+    file.toFile().setExecutable(true);
+    return file;
+  }
+
+  /** A JDK that says it is Java 25 (the JVMs after 17 fail inside Spark). */
+  private Path jdk25() throws IOException {
+    Path home = tmp.resolve("jdk-25");
+    script(home.resolve("bin/java"), "echo 'openjdk version \"25\" 2025-09-16' >&2");
+    return home;
+  }
+
+  private static Map<String, String> env(String... kv) {
+    Map<String, String> m = new HashMap<>();
+    for (int i = 0; i < kv.length; i += 2) m.put(kv[i], kv[i + 1]);
+    return m;
+  }
+
+  @Test
+  void theLaunchersRunJavaHomesJavaAndRefuseAnyButJava17InOneLine() throws Exception {
+    Path jdk25 = jdk25();
+    String path = System.getenv("PATH");
+    // a PATH with bash and dirname but no java
+    Path bare = Files.createDirectories(tmp.resolve("bare"));
+    for (String tool : List.of("bash", "dirname")) {
+      Path found = Arrays.stream(path.split(":")).map(d -> Path.of(d, tool)).filter(Files::isExecutable).findFirst().orElseThrow();
+      Files.createSymbolicLink(bare.resolve(tool), found);
+    }
+    for (String launcher : List.of("submit/hunmin", "submit/spark-submit.sh")) {
+      Map<Map<String, String>, String> cases = Map.of(
+          env("JAVA_HOME", jdk25.toString()), jdk25.resolve("bin/java") + " is Java 25",
+          env("PATH", jdk25.resolve("bin") + ":" + path), jdk25.resolve("bin/java") + " is Java 25",
+          env("JAVA_HOME", tmp.resolve("none").toString()), "JAVA_HOME=" + tmp.resolve("none") + " has no bin/java",
+          env("PATH", bare.toString()), "no java on PATH and JAVA_HOME is not set");
+      for (Map.Entry<Map<String, String>, String> c : cases.entrySet()) {
+        Map<String, String> e = new HashMap<>(c.getKey());
+        e.put("HUNMIN_CLASSPATH", "unused");
+        Run r = run(e, launcher, "clean");
+        assertEquals(2, r.exit(), launcher + " " + c.getKey() + ": " + r.err());
+        assertEquals(List.of("java.sh: " + c.getValue() + "; Hunmin needs Java 17 (set JAVA_HOME to a JDK 17)"), r.errLines(), launcher);
+      }
+    }
+    // JAVA_HOME's java wins over PATH's: the JDK 17 running this test
+    Run help = run(env("JAVA_HOME", System.getProperty("java.home"), "PATH", jdk25.resolve("bin") + ":" + path,
+        "HUNMIN_CLASSPATH", System.getProperty("java.class.path")), "submit/hunmin", "clean", "--help");
+    assertEquals(0, help.exit(), help.err());
+    assertTrue(help.out().startsWith("hunmin clean: "), help.out());
+  }
+}
