@@ -12,9 +12,13 @@
 # Java (without SPARK_HOME): $JAVA_HOME/bin/java, else java on PATH; Java 17 only (submit/java.sh).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# checked first: a wrong Java is bad configuration (exit 2), not a stack trace; with SPARK_HOME its spark-class
-# picks the java (JAVA_HOME, else PATH)
-[[ -n "${SPARK_HOME:-}" ]] || java="$("$root/submit/java.sh")" || exit 2
+# checked first: a bad SPARK_HOME or Java is bad configuration (exit 2), not a bash error (127) or a stack trace
+if [[ -n "${SPARK_HOME:-}" ]]; then
+  # its spark-class picks the java (JAVA_HOME, else PATH)
+  [[ -x "$SPARK_HOME/bin/spark-submit" ]] || { echo "spark-submit.sh: SPARK_HOME=$SPARK_HOME has no bin/spark-submit" >&2; exit 2; }
+else
+  java="$("$root/submit/java.sh")" || exit 2
+fi
 jar=$(ls "$root"/spark-jobs/target/hunmin-spark-jobs-*-cluster.jar 2>/dev/null | head -1 || true) # none: said below
 [[ -n "$jar" ]] || { echo "spark-submit.sh: no cluster jar; run mvn -DskipTests package first" >&2; exit 2; }
 [[ $# -gt 0 ]] || { echo "usage: spark-submit.sh <command> [--flag value …]" >&2; exit 2; }

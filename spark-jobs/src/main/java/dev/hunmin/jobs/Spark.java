@@ -16,6 +16,7 @@ final class Spark {
     boolean existing = live(SparkSession.getActiveSession()) || live(SparkSession.getDefaultSession());
     SparkSession.Builder builder = SparkSession.builder().appName("hunmin " + settings.command());
     if (!new SparkConf().contains("spark.master")) builder.master(settings.sparkMaster());
+    if (!existing) requireLocalClusterHome(new SparkConf().get("spark.master", settings.sparkMaster()), System.getenv());
     settings.sparkConf().forEach(builder::config);
     SparkSession spark;
     try {
@@ -40,6 +41,22 @@ final class Spark {
     // each job), it applies to a session that already existed, and the secret stays out of Spark's environment
     s3(settings, spark.sparkContext().hadoopConfiguration());
     return Map.entry(spark, !existing);
+  }
+
+  /**
+   * local-cluster's workers launch executor JVMs from SPARK_HOME/jars, with SPARK_SCALA_VERSION naming the build:
+   * without them every executor fails and Spark ends the application, which would read as an external failure.
+   */
+  static void requireLocalClusterHome(String master, Map<String, String> env) {
+    if (!master.startsWith("local-cluster")) return;
+    String home = env.getOrDefault("SPARK_HOME", "");
+    String missing = home.isBlank() ? "SPARK_HOME is not set"
+        : !new java.io.File(home, "jars").isDirectory() ? "SPARK_HOME=" + home + " has no jars/"
+        : env.getOrDefault("SPARK_SCALA_VERSION", "").isBlank() ? "SPARK_SCALA_VERSION is not set" : null;
+    if (missing != null) {
+      throw new HunminException("--master " + master + " launches its executors from SPARK_HOME/jars, but " + missing
+          + " (set SPARK_HOME, SPARK_SCALA_VERSION=2.12 and spark.executor.extraClassPath as bench/dataparallel.sh does)");
+    }
   }
 
   /** hunmin.s3 as fs.s3a.* keys; empty values leave what the Hadoop configuration already says. */

@@ -122,4 +122,24 @@ class LaunchersTest {
     assertEquals(0, help.exit(), help.err());
     assertTrue(help.out().startsWith("hunmin clean: "), help.out());
   }
+
+  @Test
+  void aLocalClusterMasterWithoutSparkHomeIsBadConfiguration() throws Exception {
+    Run r = run(env("HUNMIN_CLASSPATH", System.getProperty("java.class.path")), "submit/hunmin", "clean",
+        "--output", tmp.resolve("out").toString(), "--master", "local-cluster[1,1,1024]");
+    assertEquals(2, r.exit(), r.err());
+    List<String> errors = r.errLines().stream().filter(l -> l.startsWith("hunmin ")).toList();
+    assertEquals(1, errors.size(), r.err());
+    assertTrue(errors.get(0).startsWith("hunmin clean: error: --master local-cluster[1,1,1024] launches its executors from "
+        + "SPARK_HOME/jars, but SPARK_HOME is not set"), errors.get(0));
+    assertFalse(Files.exists(tmp.resolve("out")));
+  }
+
+  @Test
+  void aSparkHomeWithoutSparkSubmitIsBadConfiguration() throws Exception {
+    Path none = tmp.resolve("no-spark");
+    Run r = run(env("SPARK_HOME", none.toString()), "submit/spark-submit.sh", "clean");
+    assertEquals(2, r.exit(), r.err());
+    assertEquals(List.of("spark-submit.sh: SPARK_HOME=" + none + " has no bin/spark-submit"), r.errLines());
+  }
 }
