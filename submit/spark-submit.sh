@@ -9,7 +9,7 @@
 # The application jar is spark-jobs/target/hunmin-spark-jobs-*-cluster.jar (mvn -DskipTests package): Hunmin,
 # DJL, Nori and Typesafe Config, with Spark and Hadoop left to the cluster. The cluster overlay applies.
 # HUNMIN_GPUS=N (pretrain): N GPUs per executor, one per task (replica), found by submit/gpu-discovery.sh.
-# Java (without SPARK_HOME): $JAVA_HOME/bin/java, else java on PATH; Java 17 only (submit/java.sh).
+# --files and --jars in HUNMIN_SUBMIT_OPTS are added to the launcher's own (spark-submit would keep only the last).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # checked first: a bad SPARK_HOME or Java is bad configuration (exit 2), not a bash error (127) or a stack trace
@@ -19,6 +19,13 @@ if [[ -n "${SPARK_HOME:-}" ]]; then
 else
   java="$("$root/submit/java.sh")" || exit 2
 fi
+# HUNMIN_SUBMIT_OPTS is split into words as a shell would, quotes keeping a value with spaces together
+# (--conf "spark.executor.extraJavaOptions=-Da -Db"), without running anything in it
+submit_opts=()
+if [[ -n "${HUNMIN_SUBMIT_OPTS:-}" ]]; then
+  words="$(xargs printf '%s\n' <<< "$HUNMIN_SUBMIT_OPTS" 2> /dev/null)" || { echo "spark-submit.sh: HUNMIN_SUBMIT_OPTS: unmatched quote" >&2; exit 2; }
+  [[ -z "$words" ]] || mapfile -t submit_opts <<< "$words"
+fi
 jar=$(ls "$root"/spark-jobs/target/hunmin-spark-jobs-*-cluster.jar 2>/dev/null | head -1 || true) # none: said below
 [[ -n "$jar" ]] || { echo "spark-submit.sh: no cluster jar; run mvn -DskipTests package first" >&2; exit 2; }
 [[ $# -gt 0 ]] || { echo "usage: spark-submit.sh <command> [--flag value …]" >&2; exit 2; }
@@ -27,6 +34,7 @@ shift
 
 # Resource profiles per command: executors for shuffles (clean, vocab, nsp) or one training replica each
 # (pretrain: the replica's PyTorch threads take every core, so spark.task.cpus = spark.executor.cores).
+files="" jars="" # --files, --jars
 case "$command" in
   clean|vocab|nsp|tokenize)
     profile=(--conf spark.executor.memory=8g --conf spark.executor.cores=4) ;;
@@ -39,8 +47,8 @@ if [[ "$command" == pretrain && -n "${HUNMIN_GPUS:-}" ]]; then
   # YARN localizes --files before the executor starts, so the script is found in its working directory;
   # Kubernetes and standalone need it on the node (HUNMIN_GPU_DISCOVERY, see README "Operations")
   profile+=(--conf "spark.executor.resource.gpu.amount=$HUNMIN_GPUS" --conf spark.task.resource.gpu.amount=1
-    --conf "spark.executor.resource.gpu.discoveryScript=${HUNMIN_GPU_DISCOVERY:-./gpu-discovery.sh}"
-    --files "$root/submit/gpu-discovery.sh")
+    --conf "spark.executor.resource.gpu.discoveryScript=${HUNMIN_GPU_DISCOVERY:-./gpu-discovery.sh}")
+  files="$root/submit/gpu-discovery.sh"
 fi
 # DJL's PyTorch natives are not in the cluster jar (per platform, large): every command that runs a model gets
 # them from these jars, unless HUNMIN_PYTORCH_JARS names others (a CUDA build) or is empty (PYTORCH_LIBRARY_PATH
@@ -48,22 +56,29 @@ fi
 case "$command" in
   clean|vocab|nsp|tokenize|inspect) ;;
   *)
-    natives="${HUNMIN_PYTORCH_JARS-$(ls "$root"/spark-jobs/target/lib/pytorch-jni-*.jar "$root"/spark-jobs/target/lib/pytorch-native-cpu-*.jar 2>/dev/null | paste -sd, -)}"
-    [[ -z "$natives" ]] || profile+=(--jars "$natives") ;;
+    jars="${HUNMIN_PYTORCH_JARS-$(ls "$root"/spark-jobs/target/lib/pytorch-jni-*.jar "$root"/spark-jobs/target/lib/pytorch-native-cpu-*.jar 2>/dev/null | paste -sd, -)}" ;;
 esac
+# spark-submit keeps the last --files and --jars: those of HUNMIN_SUBMIT_OPTS are joined to the launcher's
+opts=()
+for ((i = 0; i < ${#submit_opts[@]}; i++)); do
+  word="${submit_opts[i]}"
+  case "$word" in
+    --files|--jars) i=$((i + 1)) && value="${submit_opts[i]-}" ;;
+    --files=*|--jars=*) value="${word#*=}" && word="${word%%=*}" ;;
+    *) opts+=("$word") && continue ;;
+  esac
+  [[ -n "$value" ]] || { echo "spark-submit.sh: HUNMIN_SUBMIT_OPTS: $word without a value" >&2; exit 2; }
+  if [[ "$word" == --files ]]; then files="${files:+$files,}$value"; else jars="${jars:+$jars,}$value"; fi
+done
+submit_opts=("${opts[@]}")
+[[ -z "$files" ]] || profile+=(--files "$files")
+[[ -z "$jars" ]] || profile+=(--jars "$jars")
 # DJL never downloads: its natives come from the jars or PYTORCH_LIBRARY_PATH; conf/jvm.options for every JVM but
 # its collector, which stays the cluster's (one in spark.executor.defaultJavaOptions would clash: the JVM refuses two)
 java_options="-Dai.djl.offline=true $(sed '/^#/d;/^$/d' "$root/conf/jvm.options" | grep -v -E '^-XX:\+Use[A-Za-z0-9]+GC$' | paste -sd' ')"
 profile+=(--conf "spark.executor.extraJavaOptions=$java_options")
 
 args=(--class dev.hunmin.jobs.Main --name "hunmin $command" "${profile[@]}")
-# HUNMIN_SUBMIT_OPTS is split into words as a shell would, quotes keeping a value with spaces together
-# (--conf "spark.executor.extraJavaOptions=-Da -Db"), without running anything in it
-submit_opts=()
-if [[ -n "${HUNMIN_SUBMIT_OPTS:-}" ]]; then
-  words="$(xargs printf '%s\n' <<< "$HUNMIN_SUBMIT_OPTS")" || { echo "spark-submit.sh: HUNMIN_SUBMIT_OPTS: unmatched quote" >&2; exit 2; }
-  [[ -z "$words" ]] || mapfile -t submit_opts <<< "$words"
-fi
 if [[ -n "${SPARK_HOME:-}" ]]; then
   exec "$SPARK_HOME/bin/spark-submit" --driver-java-options "$java_options" "${args[@]}" "${submit_opts[@]}" \
     "$jar" "$command" --overlay cluster "$@"

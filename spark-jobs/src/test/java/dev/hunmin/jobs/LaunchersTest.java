@@ -86,6 +86,13 @@ class LaunchersTest {
     return home;
   }
 
+  /** A SPARK_HOME whose spark-submit prints its arguments, one a line. */
+  private Path echoingSparkHome() throws IOException {
+    Path home = tmp.resolve("spark");
+    script(home.resolve("bin/spark-submit"), "printf '%s\\n' \"$@\"");
+    return home;
+  }
+
   private static Map<String, String> env(String... kv) {
     Map<String, String> m = new HashMap<>();
     for (int i = 0; i < kv.length; i += 2) m.put(kv[i], kv[i + 1]);
@@ -141,5 +148,38 @@ class LaunchersTest {
     Run r = run(env("SPARK_HOME", none.toString()), "submit/spark-submit.sh", "clean");
     assertEquals(2, r.exit(), r.err());
     assertEquals(List.of("spark-submit.sh: SPARK_HOME=" + none + " has no bin/spark-submit"), r.errLines());
+  }
+
+  @Test
+  void filesAndJarsOfHunminSubmitOptsAreJoinedToTheLaunchersOwn() throws Exception {
+    String spark = echoingSparkHome().toString();
+    Run r = run(env("SPARK_HOME", spark, "HUNMIN_GPUS", "1",
+        "HUNMIN_SUBMIT_OPTS", "--master yarn --jars /opt/a.jar,/opt/b.jar --files=/opt/f.txt --conf \"spark.x=a b\""), "submit/spark-submit.sh", "pretrain");
+    assertEquals(0, r.exit(), r.err());
+    List<String> args = r.out().lines().toList();
+    String lib = root.resolve("spark-jobs/target/lib").toString();
+    assertEquals(List.of(lib + "/pytorch-jni-0.jar," + lib + "/pytorch-native-cpu-0.jar,/opt/a.jar,/opt/b.jar"), valuesOf(args, "--jars"));
+    assertEquals(List.of(root.resolve("submit/gpu-discovery.sh") + ",/opt/f.txt"), valuesOf(args, "--files"));
+    assertEquals(List.of("yarn"), valuesOf(args, "--master"));
+    assertTrue(args.contains("spark.x=a b"), r.out());
+    assertFalse(args.stream().anyMatch(a -> a.startsWith("--files=")), r.out());
+
+    // a command with no jars of its own gets the given ones alone
+    Run clean = run(env("SPARK_HOME", spark, "HUNMIN_SUBMIT_OPTS", "--jars /opt/a.jar"), "submit/spark-submit.sh", "clean");
+    assertEquals(List.of("/opt/a.jar"), valuesOf(clean.out().lines().toList(), "--jars"));
+    assertEquals(List.of(), valuesOf(clean.out().lines().toList(), "--files"));
+  }
+
+  private static List<String> valuesOf(List<String> args, String option) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i + 1 < args.size(); i++) if (args.get(i).equals(option)) out.add(args.get(i + 1));
+    return out;
+  }
+
+  @Test
+  void anUnmatchedQuoteInHunminSubmitOptsIsOneLine() throws Exception {
+    Run r = run(env("SPARK_HOME", echoingSparkHome().toString(), "HUNMIN_SUBMIT_OPTS", "--conf \"spark.x=a"), "submit/spark-submit.sh", "clean");
+    assertEquals(2, r.exit(), r.err());
+    assertEquals(List.of("spark-submit.sh: HUNMIN_SUBMIT_OPTS: unmatched quote"), r.errLines());
   }
 }
