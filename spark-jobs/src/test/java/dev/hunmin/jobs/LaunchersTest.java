@@ -182,4 +182,17 @@ class LaunchersTest {
     assertEquals(2, r.exit(), r.err());
     assertEquals(List.of("spark-submit.sh: HUNMIN_SUBMIT_OPTS: unmatched quote"), r.errLines());
   }
+
+  @Test
+  void theStandaloneMasterDoesNotMoveFromABusyPort() throws Exception {
+    try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Path dir = tmp.resolve("cluster");
+      Run r = run(env("JAVA_HOME", System.getProperty("java.home"), "HUNMIN_CLUSTER_DIR", dir.toString(),
+          "HUNMIN_MASTER_PORT", Integer.toString(busy.getLocalPort())), "submit/standalone-cluster.sh", "start");
+      assertEquals(2, r.exit(), r.err());
+      assertEquals(List.of("standalone-cluster.sh: port " + busy.getLocalPort() + " on 127.0.0.1 is in use; set HUNMIN_MASTER_PORT to a free one"),
+          r.errLines());
+      assertFalse(Files.exists(dir), "daemons were started");
+    }
+  }
 }
