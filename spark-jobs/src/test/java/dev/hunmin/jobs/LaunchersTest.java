@@ -195,4 +195,23 @@ class LaunchersTest {
       assertFalse(Files.exists(dir), "daemons were started");
     }
   }
+
+  @Test
+  void theCronEntryCreatesItsLogDirectory() throws Exception {
+    script(root.resolve("submit/cron/steps.sh"), "echo steps ran");
+    Map<String, String> env = new HashMap<>();
+    String entry = null;
+    for (String line : Files.readAllLines(root.resolve("submit/cron/hunmin.cron"))) {
+      if (line.isBlank() || line.startsWith("#")) continue;
+      java.util.regex.Matcher variable = java.util.regex.Pattern.compile("^([A-Z_]+)=\"?(.*?)\"?$").matcher(line);
+      if (variable.matches()) env.put(variable.group(1), variable.group(2));
+      else entry = line.trim().split("\\s+", 6)[5];
+    }
+    Path logs = tmp.resolve("log/hunmin");
+    env.put("HUNMIN_HOME", root.toString());
+    env.put("HUNMIN_LOG_DIR", logs.toString());
+    Run r = run(env, "/bin/sh", "-c", entry);
+    assertEquals(0, r.exit(), entry + ": " + r.err());
+    assertEquals("steps ran\n", Files.readString(logs.resolve("steps.log")));
+  }
 }
