@@ -197,11 +197,11 @@ final class Completion {
     return out;
   }
 
-  /** A list value, or a comma-separated string as the command line gives it. */
+  /** A list value, or a comma-separated string as the command line gives it; empty entries (the job refuses them) left out. */
   private static List<String> paths(ConfigValue v) {
     List<String> out = new ArrayList<>();
     if (v.valueType() == ConfigValueType.LIST) {
-      for (Object o : (List<?>) v.unwrapped()) out.add(String.valueOf(o));
+      for (Object o : (List<?>) v.unwrapped()) if (!String.valueOf(o).isBlank()) out.add(String.valueOf(o));
     } else if (v.valueType() == ConfigValueType.STRING) {
       for (String part : ((String) v.unwrapped()).split(",")) if (!part.isBlank()) out.add(part.trim());
     }

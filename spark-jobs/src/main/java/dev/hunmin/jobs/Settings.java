@@ -227,9 +227,11 @@ final class Settings implements Serializable {
     throw new HunminException("unknown flag --" + flag + " for '" + command + "' (see hunmin " + command + " --help)");
   }
 
+  /** Empty entries are kept (split's limit -1 keeps a trailing one), for {@link #list} to refuse. */
   private static List<String> splitList(String value) {
+    if (value.isBlank()) return new ArrayList<>();
     List<String> out = new ArrayList<>();
-    for (String part : value.split(",")) if (!part.isBlank()) out.add(part.trim());
+    for (String part : value.split(",", -1)) out.add(part.trim());
     return out;
   }
 
@@ -323,18 +325,27 @@ final class Settings implements Serializable {
   List<String> distinctList(String name) {
     List<String> values = list(name);
     java.util.Set<String> seen = new java.util.HashSet<>();
-    for (String v : values) if (!v.isBlank() && !seen.add(v)) throw new HunminException("--" + name + ": " + v + " is given twice");
+    for (String v : values) if (!seen.add(v)) throw new HunminException("--" + name + ": " + v + " is given twice");
     return values;
   }
 
-  /** A list of strings; a single string is a one-element list (comma-separated on the command line). */
+  /**
+   * A list of strings; a single string is a one-element list (comma-separated on the command line). An empty entry
+   * ({@code a,,b}) is refused: dropped, it would silently run on less than was named.
+   */
   List<String> list(String name) {
-    return get(name, (c, k) -> {
+    List<String> values = get(name, (c, k) -> {
       ConfigValue v = c.getValue(k);
       if (v.valueType() != ConfigValueType.STRING) return c.getStringList(k);
       String s = (String) v.unwrapped();
-      return s.isBlank() ? List.<String>of() : Arrays.stream(s.split(",")).map(String::trim).toList();
+      return s.isBlank() ? List.<String>of() : Arrays.stream(s.split(",", -1)).map(String::trim).toList();
     });
+    for (int i = 0; i < values.size(); i++) {
+      if (values.get(i).isBlank()) {
+        throw new HunminException("--" + name + " (" + key(name) + "): entry " + (i + 1) + " of '" + String.join(",", values) + "' is empty");
+      }
+    }
+    return values;
   }
 
   /** --skip-if-done: a finished output of the same configuration is left as it is (see {@link Completion}). */

@@ -1,7 +1,10 @@
 package dev.hunmin.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hunmin.util.HunminException;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -30,5 +33,16 @@ class SettingsTest {
     assertEquals(2, r.exit(), r.err());
     assertEquals("hunmin clean: error: config file " + dir + " is a directory; --conf takes a HOCON file", r.errorLine());
     assertTrue(Hunmin.run("clean", "--conf", dir.resolve("missing.conf").toString()).errorLine().contains("config file not found"));
+  }
+
+  @Test
+  void anEmptyListEntryIsRefusedNotDropped() {
+    assertEquals("--models (hunmin.evaluate.models): entry 2 of 'a,,b' is empty",
+        assertThrows(HunminException.class, () -> load("evaluate", "--models", "a,,b").list("models")).getMessage());
+    assertEquals("--models (hunmin.evaluate.models): entry 2 of 'a,' is empty",
+        assertThrows(HunminException.class, () -> load("evaluate", "--models", "a,").list("models")).getMessage());
+    assertEquals("--tasks (hunmin.evaluate.tasks): entry 1 of ',nsmc' is empty",
+        assertThrows(HunminException.class, () -> load("evaluate", "--set", "evaluate.tasks=,nsmc").distinctList("tasks")).getMessage());
+    assertEquals(List.of(), load("evaluate", "--models", "").list("models"), "no value at all: an empty list");
   }
 }
