@@ -27,7 +27,7 @@ final class EvaluateJob {
     if (tasks.isEmpty()) throw new HunminException("evaluate needs --tasks (" + String.join(", ", Task.ALL.stream().map(Task::name).toList()) + ")");
     // every model is found before the first of many fine-tuning runs starts
     for (String model : models) Tokenizers.ofModel(conf, model);
-    Settings finetune = s.forStage("finetune", Map.of());
+    Settings finetune = s.forStage("finetune", s.string("data").isBlank() ? Map.of() : Map.of("data", s.string("data")));
     // and every task's files are read, once: a bad one fails now, not after hours of the others' fine-tuning
     Map<Task, FinetuneJob.TaskFiles> files = new LinkedHashMap<>();
     for (Task task : tasks) files.put(task, FinetuneJob.TaskFiles.read(conf, finetune, task));
@@ -40,7 +40,7 @@ final class EvaluateJob {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("stage", "evaluate");
     report.put("results", rows);
-    report.put("finetune", finetune.section());
+    report.put("finetune", recipe(finetune));
     String table = markdown(tasks, rows);
     try (StageOutput out = StageOutput.begin(conf, s)) {
       out.writeJson("results.json", report);
@@ -50,6 +50,13 @@ final class EvaluateJob {
       out.commit(report, s);
     }
     return report;
+  }
+
+  /** The finetune settings evaluate applies: without those it sets itself (model, init, task) or ignores (output, overwrite). */
+  private static Map<String, Object> recipe(Settings finetune) {
+    Map<String, Object> section = new LinkedHashMap<>(finetune.section());
+    section.keySet().removeAll(List.of("model", "init", "task", "output", "overwrite"));
+    return section;
   }
 
   /** Rows: model (init); columns: tasks; cells: the task's metrics. */

@@ -130,6 +130,9 @@ final class FinetuneJob {
       r.put("test_examples", test.size());
       r.put("skipped_rows", StageOutput.ordered("train", trainRows.skipped(), "test", testRows.skipped()));
       r.put("epochs", settings.epochs());
+      r.put("learning_rate", settings.learningRate());
+      r.put("batch_size", settings.batchSize());
+      r.put("max_length", maxLength);
       r.put("steps", steps);
       r.put("seed", s.seed());
       r.put("seconds", Math.round((System.nanoTime() - started) / 1e7) / 100.0);

@@ -71,6 +71,10 @@ class FinetuneJobTest {
     assertTrue(accuracy >= 0 && accuracy <= 1, results.toString());
     assertEquals(96, results.at("/train_examples").asInt());
     assertEquals(6, results.at("/steps").asInt());
+    // the recipe actually used, beside the scores
+    assertEquals(5e-5, results.at("/learning_rate").asDouble(), 1e-12, results.toString());
+    assertEquals(16, results.at("/batch_size").asInt(), results.toString());
+    assertEquals(128, results.at("/max_length").asInt(), results.toString());
     assertTrue(Files.exists(out.resolve("_SUCCESS")));
     JsonNode config = new ObjectMapper().readTree(out.resolve("model/config.json").toFile());
     assertEquals("BertForSequenceClassification", config.at("/architectures/0").asText());
@@ -113,9 +117,15 @@ class FinetuneJobTest {
   void evaluateWritesTheModelByTaskTableWithRandomInitBeside() throws IOException {
     Path out = tmp.resolve("eval");
     Hunmin.Result r = Hunmin.run("evaluate", "--models", model.toString(), "--tasks", "korsts,question_pair", "--output", out.toString(),
-        "--set", "finetune.data=" + data, "--set", "finetune.max-train=48", "--set", "finetune.max-test=48",
+        "--data", data, "--set", "finetune.max-train=48", "--set", "finetune.max-test=48",
         "--set", "finetune.epochs=1", "--set", "finetune.batch-size=16");
     assertEquals(0, r.exit(), r.err());
+    JsonNode recipe = new ObjectMapper().readTree(out.resolve("results.json").toFile()).at("/finetune");
+    assertEquals(data, recipe.at("/data").asText(), "--data is finetune's data");
+    assertEquals(16, recipe.at("/batch-size").asInt(), recipe.toString());
+    for (String inapplicable : java.util.List.of("model", "init", "task", "output", "overwrite")) {
+      assertTrue(recipe.path(inapplicable).isMissingNode(), inapplicable + " is evaluate's own: " + recipe);
+    }
     String table = Files.readString(out.resolve("results.md"));
     assertTrue(table.startsWith("| model | init | korsts | question_pair |"), table);
     assertTrue(table.contains("| pretrained |") && table.contains("| random |"), table);
