@@ -25,8 +25,9 @@ final class EvaluateJob {
     List<String> models = s.distinctList("models");
     if (models.isEmpty()) throw new HunminException("evaluate needs --models (model directories, comma-separated)");
     if (tasks.isEmpty()) throw new HunminException("evaluate needs --tasks (" + String.join(", ", Task.ALL.stream().map(Task::name).toList()) + ")");
-    // every model is found before the first of many fine-tuning runs starts
-    for (String model : models) Tokenizers.ofModel(conf, model);
+    requireDistinct(conf, models);
+    // every model is checked whole before the first of many fine-tuning runs starts
+    for (String model : models) ModelFiles.requireModel(conf, model, true);
     Settings finetune = s.forStage("finetune", s.string("data").isBlank() ? Map.of() : Map.of("data", s.string("data")));
     // and every task's files are read, once: a bad one fails now, not after hours of the others' fine-tuning
     Map<Task, FinetuneJob.TaskFiles> files = new LinkedHashMap<>();
@@ -57,6 +58,16 @@ final class EvaluateJob {
     Map<String, Object> section = new LinkedHashMap<>(finetune.section());
     section.keySet().removeAll(List.of("model", "init", "task", "output", "overwrite"));
     return section;
+  }
+
+  /** M, M/ and ./M name one directory, qualified as the job reads it: it would be fine-tuned twice, its rows alike. */
+  private static void requireDistinct(Configuration conf, List<String> models) throws IOException {
+    Map<Path, String> seen = new LinkedHashMap<>();
+    for (String model : models) {
+      Path path = new Path(model);
+      String before = seen.putIfAbsent(path.getFileSystem(conf).makeQualified(path), model);
+      if (before != null) throw new HunminException("--models: " + before + " and " + model + " name the same directory");
+    }
   }
 
   /** Rows: model (init); columns: tasks; cells: the task's metrics. */

@@ -37,8 +37,9 @@ final class FinetuneJob {
 
   static Map<String, Object> run(SparkSession spark, Settings s) throws IOException {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Task task = Task.named(s.requiredString("task"));
+    ModelFiles.requireModel(conf, s.requiredString("model"), s.string("init").equals("pretrained"));
     try (StageOutput out = StageOutput.begin(conf, s)) {
-      Task task = Task.named(s.requiredString("task"));
       Map<String, Object> result = finetune(conf, s, s.requiredString("model"), s.string("init"), task, TaskFiles.read(conf, s, task),
           new org.apache.hadoop.fs.Path(out.dir()));
       out.writeJson("results.json", result);

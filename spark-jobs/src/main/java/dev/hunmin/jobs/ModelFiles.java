@@ -88,6 +88,41 @@ final class ModelFiles {
     return weights;
   }
 
+  /** The safetensors header against the file's length: a truncated copy is found without reading the weights. */
+  static void requireWhole(FileSystem fs, Path weights) throws IOException {
+    long length = fs.getFileStatus(weights).getLen();
+    long described;
+    try (InputStream in = fs.open(weights)) {
+      described = SafeTensors.describedLength(in);
+    } catch (HunminException e) {
+      throw new HunminException(weights + ": " + e.getMessage());
+    }
+    if (described != length) {
+      throw new HunminException(weights + " is damaged: its header describes " + described + " bytes, the file has " + length
+          + " (a truncated copy?)");
+    }
+  }
+
+  /**
+   * Refuses, before any work, a model directory fine-tuning cannot use: missing, of an unfinished run, without a
+   * BERT config.json, without a whole model.safetensors (where its weights are read), or whose tokenizer does not
+   * load; the error names the directory or the file. Returns its configuration.
+   */
+  static BertConfig requireModel(Configuration conf, String dir, boolean weights) {
+    Path path = new Path(dir);
+    try {
+      FileSystem fs = path.getFileSystem(conf);
+      if (!fs.exists(path)) throw new HunminException("model not found: " + dir);
+      requireFinished(conf, path);
+      BertConfig config = readConfig(conf, path);
+      if (weights) requireWhole(fs, weights(fs, path));
+      Tokenizers.ofModel(conf, dir);
+      return config;
+    } catch (IOException e) {
+      throw new HunminException("cannot read the model in " + dir + ": " + e.getMessage(), HunminException.EXTERNAL, e);
+    }
+  }
+
   /** The config.json of a Hugging Face BERT directory. */
   static BertConfig readConfig(Configuration conf, Path dir) {
     try {
@@ -111,14 +146,19 @@ final class ModelFiles {
 
   /**
    * Refuses the model of an unfinished run: a Hunmin output (its _REPORT.json, or a pretrain output's checkpoints/)
-   * without _SUCCESS, named itself or by its final/. A checkpoint (listed only once complete) and a plain Hugging
-   * Face directory carry neither marker and pass.
+   * without _SUCCESS, named itself or by its final/ (pretrain) or model/ (finetune), or a run's hidden staging
+   * directory. A checkpoint (listed only once complete) and a plain Hugging Face directory carry neither marker and
+   * pass.
    */
   static void requireFinished(Configuration conf, Path model) throws IOException {
     FileSystem fs = model.getFileSystem(conf);
     Path qualified = fs.makeQualified(model);
     Path parent = qualified.getParent();
-    Path output = qualified.getName().equals("final") && parent != null && isRunOutput(fs, parent) ? parent : qualified;
+    boolean inside = List.of("final", "model").contains(qualified.getName()) && parent != null;
+    if (StageOutput.isStaging(qualified) || inside && StageOutput.isStaging(parent)) {
+      throw new HunminException("model is incomplete: " + (inside ? parent : qualified) + " is the staging directory of an unfinished run");
+    }
+    Path output = inside && isRunOutput(fs, parent) ? parent : qualified;
     if (!isRunOutput(fs, output) || fs.exists(new Path(output, StageOutput.SUCCESS))) return;
     Path newest = latestCheckpoint(conf, output);
     throw new HunminException("model is incomplete: " + output + " has no _SUCCESS (its run did not finish)"

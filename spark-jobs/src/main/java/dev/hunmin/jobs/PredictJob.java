@@ -102,12 +102,13 @@ final class PredictJob {
   private static Classifier classifierConfig(Configuration conf, Path model) throws IOException {
     FileSystem fs = model.getFileSystem(conf);
     if (!fs.exists(model)) throw new HunminException("model not found: " + model);
+    ModelFiles.requireFinished(conf, model); // a finetune output without _SUCCESS may hold a half-written model/
     Path config = new Path(model, "config.json");
     if (!fs.exists(config)) throw notClassifier(model);
     BertConfig bert = ModelFiles.readConfig(conf, model); // not JSON, not BERT: named by its path
     JsonNode c = JSON.readTree(ModelFiles.readText(fs, config));
     if (!c.path("id2label").has("0")) throw notClassifier(model);
-    checkWeights(fs, ModelFiles.weights(fs, model));
+    ModelFiles.requireWhole(fs, ModelFiles.weights(fs, model));
     checkTokenizer(conf, fs, model);
     return new Classifier(c, bert);
   }
@@ -117,21 +118,6 @@ final class PredictJob {
 
   private static HunminException notClassifier(Path model) {
     return new HunminException(model + " is no fine-tuned classifier (predict takes a finetune output's model/ directory)");
-  }
-
-  /** The safetensors header against the file's length: a truncated copy is found without reading the weights. */
-  private static void checkWeights(FileSystem fs, Path weights) throws IOException {
-    long length = fs.getFileStatus(weights).getLen();
-    long described;
-    try (InputStream in = fs.open(weights)) {
-      described = SafeTensors.describedLength(in);
-    } catch (HunminException e) {
-      throw new HunminException(weights + ": " + e.getMessage());
-    }
-    if (described != length) {
-      throw new HunminException(weights + " is damaged: its header describes " + described + " bytes, the file has " + length
-          + " (a truncated copy?)");
-    }
   }
 
   /** tokenizer.json parsed here, so that a broken one is named; then the tokenizer loaded as the executors will. */

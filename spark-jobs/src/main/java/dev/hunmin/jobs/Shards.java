@@ -77,17 +77,14 @@ final class Shards {
     return input.getName().equals("shards") && parent != null && fs.exists(new Path(parent, StageOutput.REPORT)) ? parent : input;
   }
 
-  /** How StageOutput (and tokenize) name the hidden directory a run writes before it renames it into place. */
-  private static final java.util.regex.Pattern STAGING = java.util.regex.Pattern.compile("\\..+\\.tmp-[0-9a-f-]+");
-
   /**
    * A staging directory, or the shards/ in one, is what a run left when it died before its rename: complete or
    * not, nothing says (it has no _REPORT.json yet), so it is not read.
    */
   private static void requireNotStaging(Path dir) {
-    Path staging = dir.getName().equals("shards") && dir.getParent() != null && STAGING.matcher(dir.getParent().getName()).matches()
+    Path staging = dir.getName().equals("shards") && dir.getParent() != null && StageOutput.isStaging(dir.getParent())
         ? dir.getParent() : dir;
-    if (STAGING.matcher(staging.getName()).matches()) {
+    if (StageOutput.isStaging(staging)) {
       throw new HunminException("shards are incomplete: " + staging + " is the staging directory of an unfinished run");
     }
   }

@@ -161,6 +161,14 @@ final class StageOutput implements AutoCloseable {
     return false;
   }
 
+  /** How a run's hidden staging directory is named (StageOutput's, tokenize's): .NAME.tmp-F. */
+  private static final java.util.regex.Pattern STAGING = java.util.regex.Pattern.compile("\\..+\\.tmp-[0-9a-f-]+");
+
+  /** Whether dir is the staging directory of a run that has not renamed it into place (it died, or is running). */
+  static boolean isStaging(Path dir) {
+    return STAGING.matcher(dir.getName()).matches();
+  }
+
   /** The staging directory itself, for files at the top of the output. */
   String dir() {
     return staging.toString();

@@ -202,14 +202,86 @@ class FinetuneJobTest {
     assertEquals(2, r.exit());
     assertTrue(r.errorLine().contains("unknown task 'squad'"), r.errorLine());
   }
+
+  @Test
+  void evaluateChecksEveryModelWholeBeforeTheFirstFineTuning() throws IOException {
+    Path noWeights = copy(model, tmp.resolve("copies/no-weights"));
+    Files.delete(noWeights.resolve("model.safetensors"));
+    Path noConfig = copy(model, tmp.resolve("copies/no-config"));
+    Files.delete(noConfig.resolve("config.json"));
+    // an unknown device fails the first fine-tuning run as it starts: the model's error shows the models came first
+    for (Path broken : java.util.List.of(noWeights, noConfig)) {
+      Hunmin.Result r = Hunmin.run("evaluate", "--models", model + "," + broken, "--tasks", "nsmc", "--data", data,
+          "--output", tmp.resolve("eval-broken").toString(), "--set", "finetune.device=tpu");
+      assertEquals(2, r.exit(), r.err());
+      assertEquals("hunmin evaluate: error: " + (broken == noWeights
+          ? "no model.safetensors in " + noWeights + " (pickle checkpoints such as pytorch_model.bin are not read)"
+          : "no config.json in " + noConfig + " (a Hugging Face BERT directory is needed)"), r.errorLine());
+    }
+    assertTrue(Files.notExists(tmp.resolve("eval-broken")));
+  }
+
+  @Test
+  void evaluateRefusesAModelNamedTwiceInAnySpellingAndAnEmptyEntry() {
+    String[] quick = {"--tasks", "nsmc", "--data", data, "--output", tmp.resolve("eval-twice").toString(),
+        "--set", "finetune.max-train=16", "--set", "finetune.max-test=16", "--set", "finetune.epochs=1"};
+    Hunmin.Result slash = Hunmin.run(concat(new String[] {"evaluate", "--models", model + "," + model + "/"}, quick));
+    assertEquals(2, slash.exit(), slash.err());
+    assertEquals("hunmin evaluate: error: --models: " + model + " and " + model + "/ name the same directory", slash.errorLine());
+    Hunmin.Result dot = Hunmin.run(concat(new String[] {"evaluate", "--models", model + "," + model.getParent() + "/./final"}, quick));
+    assertEquals("hunmin evaluate: error: --models: " + model + " and " + model.getParent() + "/./final name the same directory", dot.errorLine());
+    Hunmin.Result empty = Hunmin.run(concat(new String[] {"evaluate", "--models", model + ",," + model.getParent()}, quick));
+    assertEquals(2, empty.exit(), empty.err());
+    assertEquals("hunmin evaluate: error: --models (hunmin.evaluate.models): entry 2 of '" + model + ",," + model.getParent() + "' is empty",
+        empty.errorLine());
+    assertTrue(Files.notExists(tmp.resolve("eval-twice")));
+  }
+
+  /** A pretrain output, and a finetune output, whose run stopped before _SUCCESS: their model is not read. */
+  @Test
+  void modelsOfUnfinishedRunsAreRefusedByFinetuneEvaluateAndPredict() throws IOException {
+    Path pretrain = Files.createDirectories(tmp.resolve("unfinished-pretrain"));
+    copy(model, pretrain.resolve("final"));
+    Files.writeString(pretrain.resolve("_REPORT.json"), "{}");
+    String incomplete = "model is incomplete: file:" + pretrain + " has no _SUCCESS (its run did not finish)";
+    Hunmin.Result f = Hunmin.run("finetune", "--model", pretrain.resolve("final").toString(), "--task", "nsmc", "--data", data,
+        "--output", tmp.resolve("of-unfinished").toString(), "--max-train", "16", "--max-test", "16", "--epochs", "1");
+    assertEquals(2, f.exit(), f.err());
+    assertEquals("hunmin finetune: error: " + incomplete, f.errorLine());
+    Hunmin.Result e = Hunmin.run("evaluate", "--models", model + "," + pretrain.resolve("final"), "--tasks", "nsmc", "--data", data,
+        "--output", tmp.resolve("eval-unfinished").toString());
+    assertEquals("hunmin evaluate: error: " + incomplete, e.errorLine());
+
+    Path finetune = Files.createDirectories(tmp.resolve("unfinished-finetune"));
+    copy(nsmc().resolve("model"), finetune.resolve("model"));
+    Files.copy(nsmc().resolve("_REPORT.json"), finetune.resolve("_REPORT.json"));
+    Path reviews = Files.writeString(tmp.resolve("unfinished.txt"), "좋은 영화\n");
+    Hunmin.Result p = predict(finetune.resolve("model"), reviews.toString());
+    assertEquals(2, p.exit(), p.err());
+    assertTrue(p.errorLine().startsWith("hunmin predict: error: model is incomplete: file:/")
+        && p.errorLine().endsWith("/unfinished-finetune has no _SUCCESS (its run did not finish)"), p.err());
+    // the hidden directory a finetune run writes before it renames it into place
+    Path staging = copy(nsmc().resolve("model"), tmp.resolve(".staged.tmp-0123456789ab/model"));
+    Hunmin.Result staged = predict(staging, reviews.toString());
+    assertEquals("hunmin predict: error: model is incomplete: file:" + staging.getParent() + " is the staging directory of an unfinished run",
+        staged.errorLine());
+    assertTrue(Files.notExists(tmp.resolve("of-unfinished")));
+  }
+
+  /** A model directory's files, without Hadoop's .crc files (which would refuse a changed copy as corrupt). */
+  private static Path copy(Path from, Path to) throws IOException {
+    Files.createDirectories(to);
+    try (var files = Files.list(from)) {
+      for (Path f : files.filter(f -> Files.isRegularFile(f) && !f.getFileName().toString().endsWith(".crc")).toList()) {
+        Files.copy(f, to.resolve(f.getFileName()));
+      }
+    }
+    return to;
+  }
+
   /** A copy of the nsmc classifier to damage. */
   private static Path classifierCopy(String name) throws IOException {
-    Path copy = Files.createDirectories(tmp.resolve("copies/" + name));
-    try (var files = Files.list(nsmc().resolve("model"))) {
-      // without Hadoop's .crc files, which would refuse the damaged copies as corrupt before predict looks at them
-      for (Path f : files.filter(f -> !f.getFileName().toString().endsWith(".crc")).toList()) Files.copy(f, copy.resolve(f.getFileName()));
-    }
-    return copy;
+    return copy(nsmc().resolve("model"), tmp.resolve("copies/" + name));
   }
 
   private static Hunmin.Result predict(Path classifier, String input, String... more) {
