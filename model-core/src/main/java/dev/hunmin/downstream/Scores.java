@@ -22,6 +22,7 @@ public final class Scores {
   }
 
   static double accuracy(float[] gold, float[] predicted) {
+    requireFinite(gold, predicted);
     int right = 0;
     for (int i = 0; i < gold.length; i++) if (gold[i] == predicted[i]) right++;
     return gold.length == 0 ? 0 : (double) right / gold.length;
@@ -29,6 +30,7 @@ public final class Scores {
 
   /** The mean over classes of F1; a class never predicted nor present counts 0 (scikit-learn's default). */
   static double macroF1(float[] gold, float[] predicted, int classes) {
+    requireFinite(gold, predicted);
     double sum = 0;
     for (int c = 0; c < classes; c++) {
       int tp = 0;
@@ -47,6 +49,7 @@ public final class Scores {
   }
 
   static double pearson(float[] x, float[] y) {
+    requireFinite(x, y);
     double mx = 0;
     double my = 0;
     for (int i = 0; i < x.length; i++) {
@@ -66,8 +69,21 @@ public final class Scores {
     return sxx == 0 || syy == 0 ? 0 : sxy / Math.sqrt(sxx * syy);
   }
 
+  /**
+   * A NaN or infinite value (a diverged model's output) has no rank, matches no class and makes a correlation NaN:
+   * refused, so that no metric of it reads as a result.
+   */
+  private static void requireFinite(float[]... arrays) {
+    for (float[] a : arrays) {
+      for (int i = 0; i < a.length; i++) {
+        if (!Float.isFinite(a[i])) throw new IllegalArgumentException("value " + i + " is " + a[i] + ": no metric is defined for it");
+      }
+    }
+  }
+
   /** Ranks with ties given their average rank (as Spearman's correlation needs). */
   static float[] ranks(float[] values) {
+    requireFinite(values);
     Integer[] order = new Integer[values.length];
     for (int i = 0; i < order.length; i++) order[i] = i;
     Arrays.sort(order, (a, b) -> Float.compare(values[a], values[b]));

@@ -163,20 +163,31 @@ public final class Finetuner {
     return step;
   }
 
-  /** Predicted class indices, or values for regression. */
+  /**
+   * Predicted class indices, or values for regression; NaN for an example whose logits are not finite (a diverged
+   * model: argmax would still name a class).
+   */
   public float[] predict(List<Example> examples, int batchSize) {
     JniUtils.setGradMode(false);
     float[] out = new float[examples.size()];
     for (int from = 0; from < examples.size(); from += batchSize) {
       List<Example> batch = examples.subList(from, Math.min(examples.size(), from + batchSize));
       try (NDScope scope = new NDScope(); NDManager m = NDManager.newBaseManager(device())) {
-        NDArray logits = forward(m, batch, false);
-        float[] values = numLabels == 1 ? logits.reshape(-1).toFloatArray()
-            : logits.argMax(-1).toType(DataType.FLOAT32, false).toFloatArray();
-        System.arraycopy(values, 0, out, from, values.length);
+        float[] logits = forward(m, batch, false).toFloatArray();
+        for (int i = 0; i < batch.size(); i++) out[from + i] = prediction(logits, i * numLabels, numLabels);
       }
     }
     return out;
+  }
+
+  /** The class with the highest logit (the first of equals, as argmax), the value for one output; NaN if any is not finite. */
+  private static float prediction(float[] logits, int offset, int n) {
+    int best = 0;
+    for (int c = 0; c < n; c++) {
+      if (!Float.isFinite(logits[offset + c])) return Float.NaN;
+      if (logits[offset + c] > logits[offset + best]) best = c;
+    }
+    return n == 1 ? logits[offset] : best;
   }
 
   /** Logits [B, numLabels] of a batch padded to its longest example. */

@@ -76,8 +76,8 @@ public final class Pretrainer {
   private long step;
   private int nonFiniteInARow;
 
-  /** Skipped steps in a row after which a run counts as diverged. */
-  static final int MAX_NON_FINITE_IN_A_ROW = 50;
+  /** Skipped steps in a row after which a run counts as diverged (fine-tuning counts its non-finite losses so). */
+  public static final int MAX_NON_FINITE_IN_A_ROW = 50;
 
   /** 16 MB buckets: large enough to keep the ring busy, small enough to overlap copying with sending. */
   private static final int BUCKET_FLOATS = 1 << 22;

@@ -31,6 +31,21 @@ class ScoresTest {
     assertEquals(true, Scores.of(sts, x, y).get("pearson") < 0.95);
   }
 
+  /** A diverged model's NaN outputs: Pearson NaN, Spearman from ranks that NaN ties broke, accuracy from nothing. */
+  @Test
+  void nanOrInfiniteValuesAreRefusedNotScored() {
+    float[] gold = {1, 2, 3, 4};
+    float[] nan = {Float.NaN, Float.NaN, Float.NaN, Float.NaN};
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Scores.of(Task.named("korsts"), gold, nan));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Scores.ranks(new float[] {0.5f, Float.NaN}));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Scores.pearson(gold, new float[] {1, 2, Float.POSITIVE_INFINITY, 4}));
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Scores.of(Task.named("hate_speech"), new float[] {0, 1}, new float[] {0, Float.NaN}));
+    assertEquals("value 1 is NaN: no metric is defined for it", e.getMessage());
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Scores.accuracy(nan, gold));
+  }
+
   @Test
   void rowsWithoutTextOrUsableLabelAreSkipped() {
     Task sts = Task.named("korsts");

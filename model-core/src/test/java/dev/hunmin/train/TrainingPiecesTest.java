@@ -121,4 +121,19 @@ class TrainingPiecesTest {
       assertEquals(1.0, after, 1e-4);
     }
   }
+
+  /** argmax over NaN logits still names a class, which accuracy would count: a diverged classifier predicts NaN. */
+  @Test
+  void aDivergedClassifierPredictsNaNNotAClass() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      dev.hunmin.model.Bert bert = dev.hunmin.model.Bert.initialize(dev.hunmin.model.BertConfig.named("tiny", 32, 16), m, 1);
+      Finetuner f = new Finetuner(bert, 3, 0, 1);
+      List<Finetuner.Example> examples = List.of(new Finetuner.Example(new int[] {2, 7, 3}, new byte[3], 0),
+          new Finetuner.Example(new int[] {2, 9, 11, 3}, new byte[4], 1));
+      float[] before = f.predict(examples, 2);
+      assertTrue(before[0] >= 0 && before[0] < 3 && before[1] >= 0 && before[1] < 3, java.util.Arrays.toString(before));
+      f.parameters().get("classifier.bias").muli(Float.NaN);
+      assertTrue(Float.isNaN(f.predict(examples, 2)[0]) && Float.isNaN(f.predict(examples, 1)[1]));
+    }
+  }
 }

@@ -115,10 +115,11 @@ final class FinetuneJob {
         default -> throw new HunminException("--init must be pretrained or random, not '" + init + "'");
       };
       Finetuner finetuner = new Finetuner(bert, task.numLabels(), tokenizer.id("[PAD]"), s.seed());
-      long steps = finetuner.train(train, settings, m -> {
-        if ((long) m[0] % logEvery == 0) LOG.info("{} step {}: loss {}", task.name(), (long) m[0], String.format("%.4f", m[1]));
-      });
+      String run = modelDir + " (init " + init + ") diverged fine-tuning on " + task.name();
+      Losses losses = new Losses(run, task.name(), logEvery);
+      long steps = finetuner.train(train, settings, losses);
       float[] predicted = finetuner.predict(test, settings.batchSize());
+      losses.requireConverged(steps, predicted);
       float[] gold = new float[testItems.size()];
       for (int i = 0; i < gold.length; i++) gold[i] = testItems.get(i).label();
 
@@ -139,6 +140,48 @@ final class FinetuneJob {
       r.put("seconds", Math.round((System.nanoTime() - started) / 1e7) / 100.0);
       if (output != null) writeModel(conf, new org.apache.hadoop.fs.Path(output, "model"), config, task, finetuner, modelDir);
       return r;
+    }
+  }
+
+  /**
+   * The training loss step by step (logged every logEvery): as many non-finite losses in a row as make pretrain
+   * stop end the run, and a run that ends with one, or whose test predictions are not finite, diverged (its scores
+   * would be NaN, or a class that argmax picks from NaN).
+   */
+  private static final class Losses implements java.util.function.Consumer<double[]> {
+    private final String run;
+    private final String task;
+    private final int logEvery;
+    private long firstOfRow;
+    private int inARow;
+    private double last;
+
+    Losses(String run, String task, int logEvery) {
+      this.run = run;
+      this.task = task;
+      this.logEvery = logEvery;
+    }
+
+    @Override
+    public void accept(double[] m) {
+      long step = (long) m[0];
+      if (step % logEvery == 0) LOG.info("{} step {}: loss {}", task, step, String.format("%.4f", m[1]));
+      if (Double.isFinite(m[1])) {
+        inARow = 0;
+        return;
+      }
+      if (inARow++ == 0) firstOfRow = step;
+      last = m[1];
+      if (inARow >= dev.hunmin.train.Pretrainer.MAX_NON_FINITE_IN_A_ROW) {
+        throw new HunminException(run + ": the loss was " + m[1] + " at steps " + firstOfRow + "–" + step + " (" + inARow + " in a row)");
+      }
+    }
+
+    void requireConverged(long steps, float[] predicted) {
+      if (inARow > 0) throw new HunminException(run + ": the loss was " + last + " from step " + firstOfRow + " to the last, " + steps);
+      int bad = 0;
+      for (float p : predicted) if (!Float.isFinite(p)) bad++;
+      if (bad > 0) throw new HunminException(run + ": " + bad + " of its " + predicted.length + " test predictions are NaN");
     }
   }
 

@@ -328,12 +328,24 @@ final class PredictJob {
         batch.add(values);
         if (batch.size() == batchSize || !rows.hasNext()) {
           p.score(batch, textA, textB, maxLength);
-          for (int i = 0; i < batch.size(); i++) out.add(new Tuple2<>(ordinals.get(i), RowFactory.create(batch.get(i))));
+          for (int i = 0; i < batch.size(); i++) {
+            requireFinite(batch.get(i), ordinals.get(i));
+            out.add(new Tuple2<>(ordinals.get(i), RowFactory.create(batch.get(i))));
+          }
           batch.clear();
           ordinals.clear();
         }
       }
       return out.iterator();
+    }
+
+    /** A NaN score (a diverged model gives nothing else) would be written, and counted, as a result: the run fails. */
+    private void requireFinite(Object[] row, long ordinal) {
+      Float score = (Float) row[row.length - 1];
+      if (score != null && !Float.isFinite(score)) {
+        throw new HunminException(model + " diverged: its score for row " + (ordinal + 1) + " of the input is " + score
+            + " (NaN weights or outputs); nothing written");
+      }
     }
   }
 

@@ -268,6 +268,30 @@ class FinetuneJobTest {
     assertTrue(Files.notExists(tmp.resolve("of-unfinished")));
   }
 
+  /** A diverged run's weights hold NaN: its scores would be NaN (KorSTS) or argmax's pick among NaN (classes). */
+  @Test
+  void aDivergedModelIsRefusedNotScored() throws IOException {
+    Path nan = withNaN(copy(model, tmp.resolve("copies/nan-pretrained")), "bert.embeddings.LayerNorm.weight");
+    for (String task : java.util.List.of("korsts", "nsmc")) {
+      Path out = tmp.resolve("nan-" + task);
+      Hunmin.Result r = Hunmin.run("finetune", "--model", nan.toString(), "--task", task, "--data", data, "--output", out.toString(),
+          "--max-train", "32", "--max-test", "16", "--epochs", "1", "--batch-size", "16");
+      assertEquals(2, r.exit(), r.err());
+      assertEquals("hunmin finetune: error: " + nan + " (init pretrained) diverged fine-tuning on " + task
+          + ": the loss was NaN from step 1 to the last, 2", r.errorLine());
+      assertTrue(Files.notExists(out), "nothing written");
+    }
+
+    Path classifier = withNaN(classifierCopy("nan"), "classifier.bias");
+    Path reviews = Files.writeString(tmp.resolve("nan.txt"), "\n좋은 영화\n");
+    Path out = tmp.resolve("nan-scored");
+    Hunmin.Result p = Hunmin.run("predict", "--model", classifier.toString(), "--input", reviews.toString(), "--output", out.toString());
+    assertEquals(2, p.exit(), p.err());
+    assertEquals("hunmin predict: error: " + classifier + " diverged: its score for row 2 of the input is NaN (NaN weights or outputs); "
+        + "nothing written", p.errorLine());
+    assertTrue(Files.notExists(out.resolve("_SUCCESS")));
+  }
+
   /** A model directory's files, without Hadoop's .crc files (which would refuse a changed copy as corrupt). */
   private static Path copy(Path from, Path to) throws IOException {
     Files.createDirectories(to);
@@ -277,6 +301,23 @@ class FinetuneJobTest {
       }
     }
     return to;
+  }
+
+  /** The model with every value of one tensor NaN. */
+  private static Path withNaN(Path dir, String tensor) throws IOException {
+    Path weights = dir.resolve("model.safetensors");
+    Map<String, SafeTensors.Tensor> tensors;
+    try (InputStream in = Files.newInputStream(weights)) {
+      tensors = new java.util.LinkedHashMap<>(SafeTensors.read(in));
+    }
+    SafeTensors.Tensor t = tensors.get(tensor);
+    float[] nan = new float[t.values().length];
+    java.util.Arrays.fill(nan, Float.NaN);
+    tensors.put(tensor, new SafeTensors.Tensor(t.shape(), nan));
+    try (var out = Files.newOutputStream(weights)) {
+      SafeTensors.write(tensors, Map.of("format", "pt"), out);
+    }
+    return dir;
   }
 
   /** A copy of the nsmc classifier to damage. */
