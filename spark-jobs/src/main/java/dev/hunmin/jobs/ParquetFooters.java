@@ -21,35 +21,54 @@ import org.apache.parquet.format.Encoding;
 import org.apache.parquet.format.FileMetaData;
 import org.apache.parquet.format.RowGroup;
 import org.apache.parquet.format.Util;
+import org.apache.parquet.format.converter.ParquetMetadataConverter;
+import org.apache.parquet.schema.MessageType;
 import org.apache.spark.api.java.JavaSparkContext;
 
 /**
  * Makes a Parquet file's footer the same from one JVM to the next. parquet-mr lists each column chunk's encodings
  * from a HashSet of enum constants, whose order follows their identity hash codes: two runs that write the same
  * rows give files that differ in those few bytes. Sorting the lists (a permutation, so the footer keeps its length)
- * makes reruns byte-identical, as the stages promise.
+ * makes reruns byte-identical, as the stages promise. Also reads a file's schema from its footer (predict compares
+ * its input files').
  */
 final class ParquetFooters {
   private static final byte[] MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
 
   private ParquetFooters() {}
 
+  /** A file's footer (Thrift FileMetaData) and where it starts. */
+  private record Footer(byte[] bytes, long start) {}
+
+  private static Footer footer(FileSystem fs, Path file) throws IOException {
+    long length = fs.getFileStatus(file).getLen();
+    try (FSDataInputStream in = fs.open(file)) {
+      byte[] tail = new byte[8];
+      // "is not a Parquet file", as parquet-mr says it: the CLI reports either as unreadable Parquet input
+      if (length < 12) throw new IOException(file + " is not a Parquet file (too short)");
+      in.readFully(length - 8, tail);
+      if (!java.util.Arrays.equals(tail, 4, 8, MAGIC, 0, 4)) throw new IOException(file + " is not a Parquet file (no PAR1 at its end)");
+      int footerLength = (tail[0] & 0xFF) | (tail[1] & 0xFF) << 8 | (tail[2] & 0xFF) << 16 | (tail[3] & 0xFF) << 24;
+      long start = length - 8 - footerLength;
+      if (footerLength < 0 || start < 4) throw new IOException(file + " is not a Parquet file (its footer length is " + footerLength + ")");
+      byte[] footer = new byte[footerLength];
+      in.readFully(start, footer);
+      return new Footer(footer, start);
+    }
+  }
+
+  /** A file's schema from its footer, read here (the driver): no Spark job, one small read per file. */
+  static MessageType schema(Configuration conf, Path file) throws IOException {
+    Footer footer = footer(file.getFileSystem(conf), file);
+    return new ParquetMetadataConverter().readParquetMetadata(new ByteArrayInputStream(footer.bytes())).getFileMetaData().getSchema();
+  }
+
   /** Rewrites {@code file} with its encodings lists sorted; returns false, touching nothing, when they already are. */
   static boolean canonicalize(Configuration conf, Path file) throws IOException {
     FileSystem fs = file.getFileSystem(conf);
-    long length = fs.getFileStatus(file).getLen();
-    byte[] footer;
-    long footerStart;
-    try (FSDataInputStream in = fs.open(file)) {
-      byte[] tail = new byte[8];
-      if (length < 12) throw new IOException("not a Parquet file: " + file);
-      in.readFully(length - 8, tail);
-      if (!java.util.Arrays.equals(tail, 4, 8, MAGIC, 0, 4)) throw new IOException("not a Parquet file: " + file);
-      int footerLength = (tail[0] & 0xFF) | (tail[1] & 0xFF) << 8 | (tail[2] & 0xFF) << 16 | (tail[3] & 0xFF) << 24;
-      footerStart = length - 8 - footerLength;
-      footer = new byte[footerLength];
-      in.readFully(footerStart, footer);
-    }
+    Footer read = footer(fs, file);
+    byte[] footer = read.bytes();
+    long footerStart = read.start();
     FileMetaData metadata = Util.readFileMetaData(new ByteArrayInputStream(footer));
     if (!sortEncodings(metadata)) return false;
     ByteArrayOutputStream rewritten = new ByteArrayOutputStream(footer.length);

@@ -33,7 +33,9 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetToSparkSchemaConverter;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import scala.Tuple2;
 
@@ -229,15 +231,14 @@ final class PredictJob {
   }
 
   /** The table's rows with their file and row index; a pass counts each file's rows to place them in order. */
-  private static Input parquet(SparkSession spark, List<String> files, String textA, String textB) {
+  private static Input parquet(SparkSession spark, List<String> files, String textA, String textB) throws IOException {
+    requireOneSchema(spark, files);
     Dataset<Row> table = spark.read().parquet(files.toArray(String[]::new));
-    // Spark takes one file's schema and reads the others' rows through it: tables that differ would lose columns
-    StructType merged = spark.read().option("mergeSchema", "true").parquet(files.toArray(String[]::new)).schema();
-    if (!merged.equals(table.schema())) {
-      throw new HunminException("the input's Parquet files differ in their columns (" + table.schema().simpleString() + " and "
-          + merged.simpleString() + " together): predict one table at a time");
-    }
     checkColumns(table.schema(), textA, textB);
+    for (String c : table.schema().fieldNames()) {
+      // Spark's file metadata column, which places each row, would be the input's own (names compared without case)
+      if (c.equalsIgnoreCase("_metadata")) throw new HunminException("input has a column " + c + ", a name Spark reserves for file metadata: rename it");
+    }
     Dataset<Row> rows = table.select(col("*"), col("_metadata.file_path"), col("_metadata.row_index"));
     List<Row> counts = new ArrayList<>(table.select(col("_metadata.file_path").as("f")).groupBy("f").count().collectAsList());
     counts.sort(java.util.Comparator.comparing(r -> r.getString(0)));
@@ -248,6 +249,36 @@ final class PredictJob {
       ordinal += c.getLong(1);
     }
     return new Input(rows, table.schema(), false, firsts, ordinal);
+  }
+
+  /**
+   * Every file's columns against the first's, each file's footer read on the driver: Spark takes one file's schema
+   * and reads the others' rows through it, so a file that lacks or adds a column, or types one otherwise, would lose
+   * it or fail in a task.
+   */
+  private static void requireOneSchema(SparkSession spark, List<String> files) throws IOException {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    // as Spark reads Parquet types (its session's settings: binary as string, INT96 as timestamp, …)
+    ParquetToSparkSchemaConverter converter = new ParquetToSparkSchemaConverter(spark.sessionState().conf());
+    Map<String, String> first = null;
+    for (String file : files) {
+      Map<String, String> columns = new LinkedHashMap<>();
+      for (StructField f : converter.convert(ParquetFooters.schema(conf, new Path(file))).fields()) columns.put(f.name(), f.dataType().catalogString());
+      if (first == null) first = columns;
+      List<String> differences = new ArrayList<>();
+      for (Map.Entry<String, String> c : first.entrySet()) {
+        String type = columns.get(c.getKey());
+        if (type == null) differences.add("lacks " + c.getKey() + " (" + c.getValue() + ")");
+        else if (!type.equals(c.getValue())) differences.add("has " + c.getKey() + " as " + type + ", not " + c.getValue());
+      }
+      for (Map.Entry<String, String> c : columns.entrySet()) {
+        if (!first.containsKey(c.getKey())) differences.add("adds " + c.getKey() + " (" + c.getValue() + ")");
+      }
+      if (!differences.isEmpty()) {
+        throw new HunminException("the input's Parquet files differ in their columns: " + file + " " + String.join(", ", differences)
+            + " against " + files.get(0) + " (predict reads one table at a time)");
+      }
+    }
   }
 
   /** Part i holds ordinals [i·per, (i+1)·per): as many parts as the row count asks, whatever the cores. */

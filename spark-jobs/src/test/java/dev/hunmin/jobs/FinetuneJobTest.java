@@ -434,7 +434,53 @@ class FinetuneJobTest {
     }
     Hunmin.Result two = predict(classifier, tables.toString());
     assertEquals(2, two.exit(), two.err());
-    assertTrue(two.errorLine().startsWith("hunmin predict: error: the input's Parquet files differ in their columns ("), two.err());
+    assertEquals("hunmin predict: error: the input's Parquet files differ in their columns: file:" + tables.resolve("labelled.parquet")
+        + " lacks Label (int), adds id (int) against file:" + tables.resolve("cased.parquet") + " (predict reads one table at a time)",
+        two.errorLine());
+  }
+
+  /** Spark reads every file through one file's schema: each file's columns are checked, whichever comes first. */
+  @Test
+  void predictChecksTheColumnsOfEveryParquetFile() throws IOException {
+    Path classifier = nsmc().resolve("model");
+    Path written = tmp.resolve("schemas");
+    org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.builder().master("local[1]").getOrCreate();
+    try {
+      for (String[] t : new String[][] {{"both", "'좋은 영화' AS text, 1 AS id"}, {"text-only", "'별로' AS text"},
+          {"id-as-string", "'최악' AS text, 'x' AS id"}, {"metadata", "'좋은 영화' AS text, 'x' AS _metadata"}}) {
+        spark.sql("SELECT " + t[1]).coalesce(1).write().parquet(written.resolve(t[0]).toString());
+      }
+    } finally {
+      spark.stop();
+    }
+    // the first file (by path) has every column the second has, and one more
+    Path superset = Files.createDirectories(tmp.resolve("superset"));
+    copyPart(written.resolve("both"), superset.resolve("a.parquet"));
+    copyPart(written.resolve("text-only"), superset.resolve("b.parquet"));
+    Hunmin.Result lacks = predict(classifier, superset.toString());
+    assertEquals(2, lacks.exit(), lacks.err());
+    assertEquals("hunmin predict: error: the input's Parquet files differ in their columns: file:" + superset.resolve("b.parquet")
+        + " lacks id (int) against file:" + superset.resolve("a.parquet") + " (predict reads one table at a time)", lacks.errorLine());
+
+    Path types = Files.createDirectories(tmp.resolve("types"));
+    copyPart(written.resolve("both"), types.resolve("a.parquet"));
+    copyPart(written.resolve("id-as-string"), types.resolve("b.parquet"));
+    Hunmin.Result typed = predict(classifier, types.toString());
+    assertEquals(2, typed.exit(), typed.err());
+    assertEquals("hunmin predict: error: the input's Parquet files differ in their columns: file:" + types.resolve("b.parquet")
+        + " has id as string, not int against file:" + types.resolve("a.parquet") + " (predict reads one table at a time)", typed.errorLine());
+
+    Hunmin.Result metadata = predict(classifier, written.resolve("metadata").toString());
+    assertEquals(2, metadata.exit(), metadata.err());
+    assertEquals("hunmin predict: error: input has a column _metadata, a name Spark reserves for file metadata: rename it",
+        metadata.errorLine());
+    assertEquals(1, metadata.err().lines().count(), metadata.err());
+  }
+
+  private static void copyPart(Path table, Path to) throws IOException {
+    try (var parts = Files.list(table)) {
+      Files.copy(parts.filter(f -> f.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow(), to);
+    }
   }
 
   @Test
