@@ -9,7 +9,8 @@
 # The application jar is spark-jobs/target/hunmin-spark-jobs-*-cluster.jar (mvn -DskipTests package): Hunmin,
 # DJL, Nori and Typesafe Config, with Spark and Hadoop left to the cluster. The cluster overlay applies.
 # HUNMIN_GPUS=N (pretrain): N GPUs per executor, one per task (replica), found by submit/gpu-discovery.sh.
-# --files and --jars in HUNMIN_SUBMIT_OPTS are added to the launcher's own (spark-submit would keep only the last).
+# --files, --jars and --driver-java-options in HUNMIN_SUBMIT_OPTS are added to the launcher's own (spark-submit
+# would keep only the last).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # checked first: a bad SPARK_HOME or Java is bad configuration (exit 2), not a bash error (127) or a stack trace
@@ -58,17 +59,22 @@ case "$command" in
   *)
     jars="${HUNMIN_PYTORCH_JARS-$(ls "$root"/spark-jobs/target/lib/pytorch-jni-*.jar "$root"/spark-jobs/target/lib/pytorch-native-cpu-*.jar 2>/dev/null | paste -sd, -)}" ;;
 esac
-# spark-submit keeps the last --files and --jars: those of HUNMIN_SUBMIT_OPTS are joined to the launcher's
-opts=()
+# spark-submit keeps the last --files, --jars and --driver-java-options: those of HUNMIN_SUBMIT_OPTS are joined to
+# the launcher's (its -Dai.djl.offline=true must stay)
+opts=() driver_options=""
 for ((i = 0; i < ${#submit_opts[@]}; i++)); do
   word="${submit_opts[i]}"
   case "$word" in
-    --files|--jars) i=$((i + 1)) && value="${submit_opts[i]-}" ;;
-    --files=*|--jars=*) value="${word#*=}" && word="${word%%=*}" ;;
+    --files|--jars|--driver-java-options) i=$((i + 1)) && value="${submit_opts[i]-}" ;;
+    --files=*|--jars=*|--driver-java-options=*) value="${word#*=}" && word="${word%%=*}" ;;
     *) opts+=("$word") && continue ;;
   esac
   [[ -n "$value" ]] || { echo "spark-submit.sh: HUNMIN_SUBMIT_OPTS: $word without a value" >&2; exit 2; }
-  if [[ "$word" == --files ]]; then files="${files:+$files,}$value"; else jars="${jars:+$jars,}$value"; fi
+  case "$word" in
+    --files) files="${files:+$files,}$value" ;;
+    --jars) jars="${jars:+$jars,}$value" ;;
+    *) driver_options="${driver_options:+$driver_options }$value" ;;
+  esac
 done
 submit_opts=("${opts[@]}")
 [[ -z "$files" ]] || profile+=(--files "$files")
@@ -80,7 +86,7 @@ profile+=(--conf "spark.executor.extraJavaOptions=$java_options")
 
 args=(--class dev.hunmin.jobs.Main --name "hunmin $command" "${profile[@]}")
 if [[ -n "${SPARK_HOME:-}" ]]; then
-  exec "$SPARK_HOME/bin/spark-submit" --driver-java-options "$java_options" "${args[@]}" "${submit_opts[@]}" \
+  exec "$SPARK_HOME/bin/spark-submit" --driver-java-options "$java_options${driver_options:+ $driver_options}" "${args[@]}" "${submit_opts[@]}" \
     "$jar" "$command" --overlay cluster "$@"
 fi
 home="$("$root/submit/spark-home.sh")"
@@ -95,6 +101,7 @@ opens=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.la
   -Djdk.reflect.useDirectMethodHandle=false)
 export SPARK_HOME="$home" SPARK_SCALA_VERSION=2.12 SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 # shellcheck disable=SC2086
-exec "$java" -Xmx${HUNMIN_DRIVER_MEMORY:-2g} "${opens[@]}" $java_options \
+# (this JVM is the driver: the --driver-java-options given go on its command line)
+exec "$java" -Xmx${HUNMIN_DRIVER_MEMORY:-2g} "${opens[@]}" $java_options $driver_options \
   -Dlog4j2.configurationFile="$root/conf/log4j2.properties" -cp "$home/jars/*" org.apache.spark.deploy.SparkSubmit \
   "${args[@]}" "${submit_opts[@]}" "$jar" "$command" --overlay cluster "$@"

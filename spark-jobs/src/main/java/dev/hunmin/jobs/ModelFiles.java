@@ -64,7 +64,12 @@ final class ModelFiles {
     try {
       FileSystem fs = dir.getFileSystem(conf);
       Path config = new Path(dir, "config.json");
-      if (!fs.exists(config)) throw new HunminException("no config.json in " + dir + " (a Hugging Face BERT directory is needed)");
+      if (!fs.exists(config)) {
+        // a whole pretrain output holds its model in final/: say so rather than only what is missing
+        Path fin = new Path(dir, "final/config.json");
+        throw new HunminException("no config.json in " + dir + (fs.exists(fin) ? " (a pretrain output: its model is " + fin.getParent() + ")"
+            : " (a Hugging Face BERT directory is needed)"));
+      }
       Path weights = weights(fs, dir);
       BertConfig c = config(fs, config);
       try (InputStream in = fs.open(weights)) {
@@ -128,7 +133,12 @@ final class ModelFiles {
     try {
       FileSystem fs = dir.getFileSystem(conf);
       Path config = new Path(dir, "config.json");
-      if (!fs.exists(config)) throw new HunminException("no config.json in " + dir + " (a Hugging Face BERT directory is needed)");
+      if (!fs.exists(config)) {
+        // a whole pretrain output holds its model in final/: say so rather than only what is missing
+        Path fin = new Path(dir, "final/config.json");
+        throw new HunminException("no config.json in " + dir + (fs.exists(fin) ? " (a pretrain output: its model is " + fin.getParent() + ")"
+            : " (a Hugging Face BERT directory is needed)"));
+      }
       return config(fs, config);
     } catch (IOException e) {
       throw new HunminException("cannot read " + dir + "/config.json: " + e.getMessage(), HunminException.EXTERNAL, e);

@@ -84,6 +84,14 @@ final class PipelineJob {
     pretrain.put("eval-every", Math.max(1, steps / 5));
     pretrain.put("save-every", saveEvery);
     stages.put("pretrain", stage(spark, resumable(conf, s.forStage("pretrain", pretrain)), PretrainJob::run));
+    // --set pretrain.stop-at-step: no final model to probe yet; the work directory stays unfinished
+    Path pretrained = new Path(pretrain.get("output").toString(), StageOutput.SUCCESS);
+    if (!pretrained.getFileSystem(conf).exists(pretrained)) {
+      Map<String, Object> report = new LinkedHashMap<>();
+      report.put("summary", "pretrain stopped early (pretrain.stop-at-step) at " + ModelFiles.latestCheckpoint(conf, pretrained.getParent())
+          + "; the pipeline continues from there with --skip-if-done");
+      return report;
+    }
 
     Map<String, Object> fill = new LinkedHashMap<>();
     Path probes = new Path(work, "probes.txt");

@@ -221,6 +221,17 @@ class FinetuneJobTest {
     assertTrue(Files.notExists(tmp.resolve("eval-broken")));
   }
 
+  /** The whole pretrain output given for its model: the error names final/, where the model is. */
+  @Test
+  void aPretrainOutputGivenAsTheModelNamesItsFinal() {
+    Path output = model.getParent();
+    Hunmin.Result r = Hunmin.run("finetune", "--model", output.toString(), "--task", "nsmc", "--data", data,
+        "--output", tmp.resolve("of-output").toString());
+    assertEquals(2, r.exit(), r.err());
+    assertEquals("hunmin finetune: error: no config.json in " + output + " (a pretrain output: its model is " + model + ")", r.errorLine());
+    assertTrue(Files.notExists(tmp.resolve("of-output")));
+  }
+
   @Test
   void evaluateRefusesAModelNamedTwiceInAnySpellingAndAnEmptyEntry() {
     String[] quick = {"--tasks", "nsmc", "--data", data, "--output", tmp.resolve("eval-twice").toString(),

@@ -151,7 +151,7 @@ class LaunchersTest {
   }
 
   @Test
-  void filesAndJarsOfHunminSubmitOptsAreJoinedToTheLaunchersOwn() throws Exception {
+  void filesJarsAndDriverOptionsOfHunminSubmitOptsAreJoinedToTheLaunchersOwn() throws Exception {
     String spark = echoingSparkHome().toString();
     Run r = run(env("SPARK_HOME", spark, "HUNMIN_GPUS", "1",
         "HUNMIN_SUBMIT_OPTS", "--master yarn --jars /opt/a.jar,/opt/b.jar --files=/opt/f.txt --conf \"spark.x=a b\""), "submit/spark-submit.sh", "pretrain");
@@ -168,6 +168,12 @@ class LaunchersTest {
     Run clean = run(env("SPARK_HOME", spark, "HUNMIN_SUBMIT_OPTS", "--jars /opt/a.jar"), "submit/spark-submit.sh", "clean");
     assertEquals(List.of("/opt/a.jar"), valuesOf(clean.out().lines().toList(), "--jars"));
     assertEquals(List.of(), valuesOf(clean.out().lines().toList(), "--files"));
+
+    // the driver's options given are added to the launcher's, which keep DJL offline
+    Run driver = run(env("SPARK_HOME", spark, "HUNMIN_SUBMIT_OPTS", "--driver-java-options \"-Da=1 -Db=2\""), "submit/spark-submit.sh", "clean");
+    List<String> options = valuesOf(driver.out().lines().toList(), "--driver-java-options");
+    assertEquals(1, options.size(), driver.out());
+    assertTrue(options.get(0).startsWith("-Dai.djl.offline=true ") && options.get(0).endsWith(" -Da=1 -Db=2"), options.get(0));
   }
 
   private static List<String> valuesOf(List<String> args, String option) {

@@ -60,11 +60,21 @@ class PipelineJobTest {
     assertFalse(other.errorLine().contains("--resume"), other.errorLine());
     assertTrue(Files.isDirectory(step10));
 
-    // the same configuration: pretrain resumes from step-10 (left as it was) and the pipeline finishes
+    // stopped early on purpose (pretrain.stop-at-step is no part of the configuration): no final model to probe, the
+    // work directory left unfinished for --skip-if-done
+    Hunmin.Result stopped = Hunmin.run(pipeline(work, "--skip-if-done", "--set", "pretrain.stop-at-step=15"));
+    assertEquals(0, stopped.exit(), stopped.err());
+    assertTrue(stopped.out().contains("stopped early") && stopped.out().contains("step-15"), stopped.out());
+    Path step15 = pretrain.resolve("checkpoints/step-15");
+    assertTrue(Files.isDirectory(step15));
+    Files.setLastModifiedTime(step15.resolve("trainer_state.json"), saved);
+    assertFalse(Files.exists(work.resolve("_SUCCESS")) || Files.exists(work.resolve("fill-mask.jsonl")));
+
+    // the same configuration: pretrain resumes from step-15 (left as it was) and the pipeline finishes
     Hunmin.Result resumed = Hunmin.run(pipeline(work, "--skip-if-done"));
     assertEquals(0, resumed.exit(), resumed.err());
     assertTrue(resumed.out().startsWith("pipeline: "), resumed.out());
-    assertEquals(saved, Files.getLastModifiedTime(step10.resolve("trainer_state.json")), "the output was replaced, not resumed");
+    assertEquals(saved, Files.getLastModifiedTime(step15.resolve("trainer_state.json")), "the output was replaced, not resumed");
     assertTrue(Files.exists(pretrain.resolve("_SUCCESS")) && Files.exists(work.resolve("_SUCCESS")));
     assertEquals(20, Hunmin.report(pretrain).get("steps").asInt());
     assertArrayEquals(uninterrupted, Files.readAllBytes(pretrain.resolve("final/model.safetensors")),
