@@ -73,6 +73,13 @@ final class Spark {
     setIfGiven(conf, "fs.s3a.secret.key", s3.get("secret-key"));
     setIfGiven(conf, "fs.s3a.session.token", s3.get("session-token"));
     setIfGiven(conf, "fs.s3a.aws.credentials.provider", s3.get("credentials-provider"));
+    String attempts = s3.get("attempts").strip();
+    if (!attempts.matches("[0-9]{1,4}")) throw new HunminException("hunmin.s3.attempts must be 0 (S3A's own) or a count, not '" + attempts + "'");
+    if (!attempts.equals("0")) {
+      // the SDK's tries inside each of S3A's: both bounded (0 leaves them to S3A, or to spark.hadoop.fs.s3a.*)
+      conf.set("fs.s3a.attempts.maximum", attempts);
+      conf.set("fs.s3a.retry.limit", attempts);
+    }
   }
 
   private static void setIfGiven(Configuration conf, String key, String value) {

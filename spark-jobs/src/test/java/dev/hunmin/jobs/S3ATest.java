@@ -198,6 +198,28 @@ class S3ATest {
     assertEquals(List.of("hunmin clean: error: no such S3 bucket: no-such-bucket"), errors, run.err());
   }
 
+  /**
+   * An endpoint nothing listens on: S3A's own retries (20 SDK tries inside each of 7) kept the run silent for many
+   * minutes; hunmin.s3.attempts bounds them, so it ends as an external failure (exit 3) in one line.
+   */
+  @Test
+  void anUnreachableEndpointFailsSoonInOneLine() throws Exception {
+    int closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      closed = s.getLocalPort(); // free once closed: connections to it are refused
+    }
+    long started = System.nanoTime();
+    Run run = cli(Map.of(), "clean", "--set", "s3.endpoint=http://127.0.0.1:" + closed, "--set", "s3.path-style-access=true",
+        "--set", "s3.access-key=AK", "--set", "s3.secret-key=SK", "--input", "s3a://" + BUCKET + "/input/any.txt",
+        "--output", tmp.resolve("unreachable").toString());
+    long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+    assertEquals(3, run.exit(), run.err());
+    List<String> errors = run.err().lines().filter(l -> l.startsWith("hunmin clean: error: ")).toList();
+    assertEquals(1, errors.size(), run.err());
+    assertTrue(errors.get(0).contains("127.0.0.1:" + closed), errors.get(0));
+    assertTrue(seconds < 120, "S3A's retries were not bounded: " + seconds + " s");
+  }
+
   // ---- helpers -------------------------------------------------------------------------------------------------
 
   private static org.apache.hadoop.fs.Path s3a(String key) {
