@@ -45,9 +45,13 @@ case "$command" in
     profile=(--conf spark.executor.memory=4g --conf spark.executor.cores=2) ;;
 esac
 if [[ "$command" == pretrain && -n "${HUNMIN_GPUS:-}" ]]; then
-  # YARN localizes --files before the executor starts, so the script is found in its working directory;
+  [[ "$HUNMIN_GPUS" =~ ^[1-9][0-9]?$ ]] || { echo "spark-submit.sh: HUNMIN_GPUS=$HUNMIN_GPUS: a count of GPUs per executor is needed" >&2; exit 2; }
+  # one replica (task) per GPU: the executor's 8 cores shared among them, or Spark would run one task, the other
+  # GPUs idle; YARN localizes --files before the executor starts, so the script is found in its working directory;
   # Kubernetes and standalone need it on the node (HUNMIN_GPU_DISCOVERY, see README "Operations")
-  profile+=(--conf "spark.executor.resource.gpu.amount=$HUNMIN_GPUS" --conf spark.task.resource.gpu.amount=1
+  task_cpus=$(( 8 / HUNMIN_GPUS > 0 ? 8 / HUNMIN_GPUS : 1 ))
+  profile+=(--conf "spark.executor.cores=$((task_cpus * HUNMIN_GPUS))" --conf "spark.task.cpus=$task_cpus"
+    --conf "spark.executor.resource.gpu.amount=$HUNMIN_GPUS" --conf spark.task.resource.gpu.amount=1
     --conf "spark.executor.resource.gpu.discoveryScript=${HUNMIN_GPU_DISCOVERY:-./gpu-discovery.sh}")
   files="$root/submit/gpu-discovery.sh"
 fi

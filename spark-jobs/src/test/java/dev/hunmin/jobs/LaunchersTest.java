@@ -164,6 +164,16 @@ class LaunchersTest {
     assertTrue(args.contains("spark.x=a b"), r.out());
     assertFalse(args.stream().anyMatch(a -> a.startsWith("--files=")), r.out());
 
+    // one task per GPU: the executor's cores divided among them, so that every GPU has its replica
+    List<String> gpus = run(env("SPARK_HOME", spark, "HUNMIN_GPUS", "2"), "submit/spark-submit.sh", "pretrain").out().lines().toList();
+    List<String> confs = valuesOf(gpus, "--conf");
+    assertEquals("spark.task.cpus=4", confs.stream().filter(c -> c.startsWith("spark.task.cpus=")).reduce((a, b) -> b).orElse(""), gpus.toString());
+    assertEquals("spark.executor.cores=8", confs.stream().filter(c -> c.startsWith("spark.executor.cores=")).reduce((a, b) -> b).orElse(""));
+    assertTrue(confs.contains("spark.executor.resource.gpu.amount=2"), confs.toString());
+    Run notCount = run(env("SPARK_HOME", spark, "HUNMIN_GPUS", "two"), "submit/spark-submit.sh", "pretrain");
+    assertEquals(2, notCount.exit(), notCount.err());
+    assertEquals(List.of("spark-submit.sh: HUNMIN_GPUS=two: a count of GPUs per executor is needed"), notCount.errLines());
+
     // a command with no jars of its own gets the given ones alone
     Run clean = run(env("SPARK_HOME", spark, "HUNMIN_SUBMIT_OPTS", "--jars /opt/a.jar"), "submit/spark-submit.sh", "clean");
     assertEquals(List.of("/opt/a.jar"), valuesOf(clean.out().lines().toList(), "--jars"));
