@@ -97,6 +97,10 @@ final class StageOutput implements AutoCloseable {
   /** The output qualified, once {@link #requireApart} and {@link #requireReplaceable} let it be written. */
   static Path writable(Configuration conf, String dir, boolean overwrite, List<String> reads, String... footprints) throws IOException {
     Path output = new Path(dir);
+    // the staging sibling .NAME.tmp-F would read as a URI scheme (and Hadoop's globs split at ':'): refused as given
+    if (output.getName().contains(":")) {
+      throw new HunminException("not a usable path: --output " + dir + " (Hadoop paths cannot hold ':' in a name)");
+    }
     FileSystem fs = output.getFileSystem(conf);
     output = fs.makeQualified(output);
     requireApart(conf, output, reads);
@@ -142,7 +146,37 @@ final class StageOutput implements AutoCloseable {
           throw new HunminException("output " + output + " lies inside the input " + read + ", which a rerun would read: choose another --output");
         }
       }
+      // what it will match: an output the glob does not match yet (it does not exist) is read by the next run
+      if (isGlob(given) && matchesLater(inFs.makeQualified(given), out)) {
+        throw new HunminException("output " + output + " lies inside the input " + read + ", which a rerun would read: choose another --output");
+      }
     }
+  }
+
+  /**
+   * Whether {@code out} (real) is or lies below a path the glob (qualified) matches, component by component from
+   * its fixed prefix (links in the prefix resolved): clean --input 'DIR/*' --output DIR/out reads DIR/out next time.
+   */
+  static boolean matchesLater(Path glob, Path out) throws IOException {
+    Path prefix = globPrefix(glob);
+    List<String> pattern = new ArrayList<>();
+    for (Path p = glob; !p.equals(prefix); p = p.getParent()) pattern.add(0, p.getName());
+    prefix = real(prefix);
+    List<String> below = new ArrayList<>();
+    Path q = out;
+    for (; q != null && !q.equals(prefix); q = q.getParent()) below.add(0, q.getName());
+    if (q == null || below.size() < pattern.size()) return false;
+    for (int i = 0; i < pattern.size(); i++) {
+      if (!org.apache.hadoop.fs.GlobPattern.compile(pattern.get(i)).matcher(below.get(i)).matches()) return false;
+    }
+    return true;
+  }
+
+  /** The deepest directory of a glob with no glob character in it: /data/in for /data/in/*.txt or /data/in/{a,b}/x. */
+  static Path globPrefix(Path glob) {
+    Path p = glob;
+    while (p.getParent() != null && isGlob(p)) p = p.getParent();
+    return p;
   }
 
   private static boolean isGlob(Path p) {

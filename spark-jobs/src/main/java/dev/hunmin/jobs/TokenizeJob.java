@@ -34,6 +34,8 @@ final class TokenizeJob {
     if (StageOutput.real(inFs.makeQualified(input)).equals(StageOutput.real(outFs.makeQualified(output)))) { // a link too
       throw new HunminException("--output is the input " + input + ": choose another file");
     }
+    // nor may it replace or lie inside any other input (its --vocab directory): --overwrite does not lift this
+    StageOutput.requireApart(conf, outFs.makeQualified(output), Completion.upstreamPaths(s));
     if (outFs.exists(output)) {
       if (outFs.getFileStatus(output).isDirectory()) throw new HunminException("output is a directory, not a file: " + output);
       if (!s.bool("overwrite")) throw new HunminException("output exists: " + output + " (pass --overwrite to replace it)");
