@@ -46,7 +46,8 @@ final class InspectJob {
     int sampleRows = s.integer("rows", 0);
     Path parquet = parquetOf(fs, stage);
     ObjectNode report = readReport(fs, stage);
-    WordPieceTokenizer vocab = vocabulary(conf, s, report);
+    String gone = goneVocabulary(conf, s, report);
+    WordPieceTokenizer vocab = gone == null ? vocabulary(conf, s, report) : null;
 
     Dataset<Row> df = readParquet(spark, parquet);
     ObjectNode out = JSON.createObjectNode();
@@ -75,13 +76,15 @@ final class InspectJob {
     // a file of no rows has no row to name it in Spark's count: the listing gives every file (and its name, the same
     // form for all), the count its rows
     Map<String, Row> counted = new java.util.HashMap<>();
-    for (Row r : perFile) counted.put(new Path(r.getString(0)).toUri().getPath(), r);
+    // input_file_name is a URI string (a space is %20): decoded, as the listing's paths are
+    for (Row r : perFile) counted.put(java.net.URI.create(r.getString(0)).getPath(), r);
     for (Path f : parquetFiles(fs, parquet)) {
       Row r = counted.get(f.toUri().getPath());
       files.addObject().put("file", f.toString()).put("rows", r == null ? 0 : r.getLong(1));
       rows += r == null ? 0 : r.getLong(1);
     }
     out.put("rows", rows);
+    if (gone != null) out.put("not_decoded", "rows not decoded: the vocabulary at " + gone + " that _REPORT.json names is gone (pass --vocab DIR)");
     ArrayNode sample = out.putArray("sample");
     for (String row : head) sample.add(decoded((ObjectNode) JSON.readTree(row), vocab));
     if (report != null) out.set("report", report);
@@ -157,6 +160,18 @@ final class InspectJob {
     return node instanceof ObjectNode o ? o : null;
   }
 
+  /**
+   * The vocabulary the stage's report names when it no longer exists (and no --vocab is given): the files are still
+   * shown, their rows not decoded. Null otherwise.
+   */
+  private static String goneVocabulary(Configuration conf, Settings s, JsonNode report) throws IOException {
+    if (!s.string("vocab").isBlank() || report == null) return null;
+    String dir = report.path("vocab").asText(report.path("config").path("vocab").asText(""));
+    if (dir.isBlank() || !new Path(dir).isAbsolute()) return null;
+    Path path = new Path(dir);
+    return path.getFileSystem(conf).exists(path) ? null : dir;
+  }
+
   /** --vocab, else the vocabulary the stage was made with (its report names it), else none. */
   private static WordPieceTokenizer vocabulary(Configuration conf, Settings s, JsonNode report) {
     String dir = s.string("vocab");
@@ -198,6 +213,7 @@ final class InspectJob {
       if (f.has("element_nullable") && !f.get("element_nullable").asBoolean()) b.append(" (elements not null)");
       b.append('\n');
     }
+    if (out.has("not_decoded")) b.append(out.get("not_decoded").asText()).append('\n');
     if (out.has("report")) b.append("report: ").append(out.get("report").path("summary").asText("")).append('\n');
     for (JsonNode r : out.get("sample")) b.append(r).append('\n');
     return b.toString();
