@@ -65,6 +65,9 @@ final class NspJob {
     }
   }
 
+  /** The longest example nsp makes: far above BERT's 512 positions, far below what a row or a partition can hold. */
+  static final int MAX_SEQ_LENGTH = 65536;
+
   static Map<String, Object> run(SparkSession spark, Settings s) throws Exception {
     long started = System.nanoTime();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -74,7 +77,11 @@ final class NspJob {
     Path vocabPath = new Path(s.requiredString("vocab"));
     String vocab = vocabPath.getFileSystem(jsc.hadoopConfiguration()).makeQualified(vocabPath).toString();
     // [CLS] A [SEP] B [SEP] needs two tokens of text
-    NextSentencePrediction.Params p = new NextSentencePrediction.Params(s.integer("max-seq-length", 5),
+    int maxSeqLength = s.integer("max-seq-length", 5);
+    if (maxSeqLength > MAX_SEQ_LENGTH) {
+      throw new HunminException("--max-seq-length (hunmin.nsp.max-seq-length) must be at most " + MAX_SEQ_LENGTH + ", not " + maxSeqLength);
+    }
+    NextSentencePrediction.Params p = new NextSentencePrediction.Params(maxSeqLength,
         s.number("short-seq-prob", 0, 1), s.number("nsp-prob", 0, 1));
     int shards = s.integer("shards", 1);
     int dupeFactor = s.integer("dupe-factor", 1);
@@ -197,17 +204,20 @@ final class NspJob {
   private static Map<String, Object> report(Settings s, String input, String vocab, String vocabFingerprint, JavaRDD<Out> rows, JavaRDD<Keyed> pending,
       long examples, long numDocs, int unkId, long started) {
     // one pass over each: {random next, tokens, [UNK], examples by length / 16 …} and {short targets, forced}
-    int buckets = s.integer("max-seq-length") / 16 + 1;
+    // the histogram's array grows to the longest example a partition holds, not to --max-seq-length
     long[] t = rows.mapPartitions(it -> {
-      long[] a = new long[3 + buckets];
+      long[][] a = {new long[4]};
       it.forEachRemaining(o -> {
-        if (o.label() == 1) a[0]++;
-        a[1] += o.inputIds().length - 3;
-        for (int id : o.inputIds()) if (id == unkId) a[2]++;
-        a[3 + o.inputIds().length / 16]++;
+        int bucket = 3 + o.inputIds().length / 16;
+        if (bucket >= a[0].length) a[0] = java.util.Arrays.copyOf(a[0], bucket + 1);
+        a[0][0] += o.label() == 1 ? 1 : 0;
+        a[0][1] += o.inputIds().length - 3;
+        a[0][2] += unknowns(o, unkId);
+        a[0][bucket]++;
       });
-      return List.of(a).iterator();
-    }).reduce(VocabJob::sum);
+      return List.of(a[0]).iterator();
+    }).reduce((x, y) -> VocabJob.sum(x.length >= y.length ? x : y, x.length >= y.length ? y : x));
+    int buckets = t.length - 3;
     long[] k = pending.mapPartitions(it -> {
       long[] a = new long[2];
       it.forEachRemaining(x -> {
@@ -247,6 +257,19 @@ final class NspJob {
     r.put("summary", String.format("%d examples from %d documents in %d shards (random next %.3f)", examples, numDocs,
         Math.min(s.integer("shards"), examples), examples == 0 ? 0 : (double) random / examples));
     return r;
+  }
+
+  /** The [UNK]s of an example's text before static masking: a masked position counts as the token it hides. */
+  static long unknowns(Out o, int unkId) {
+    long n = 0;
+    for (int id : o.inputIds()) if (id == unkId) n++;
+    if (o.positions() != null) {
+      for (int i = 0; i < o.positions().length; i++) {
+        if (o.inputIds()[o.positions()[i]] == unkId) n--;
+        if (o.labels()[i] == unkId) n++;
+      }
+    }
+    return n;
   }
 
   private static Integer[] boxed(int[] a) {
