@@ -263,7 +263,8 @@ final class RawInputs {
   }
 
   private static Iterator<RawDoc> jsonDocuments(Iterator<RawRecord> records, String field) {
-    ObjectMapper json = new ObjectMapper();
+    // a line is one object: anything after it ("{...} garbage") makes the line invalid JSON
+    ObjectMapper json = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     List<RawDoc> out = new ArrayList<>();
     while (records.hasNext()) {
       RawRecord r = records.next();
