@@ -98,6 +98,50 @@ class BadInputTest {
   }
 
   @Test
+  void jsonlLineWithTrailingGarbageIsInvalidJson() throws IOException {
+    Path in = tmp.resolve("posts.jsonl");
+    String good = "{\"content\": \"" + GOOD.replace("\n", " ") + "\"}\n";
+    Files.writeString(in, good + "{\"content\": \"한강이 도시 가운데를 흐른다.\"} trailing garbage {\n", StandardCharsets.UTF_8);
+    Hunmin.Result r = clean(in, "--jsonl-field", "content");
+    assertEquals(0, r.exit(), r.err());
+    assertEquals(1, Hunmin.report(tmp.resolve("out")).at("/drops/invalid_json").asLong());
+    assertEquals(1, Hunmin.report(tmp.resolve("out")).at("/documents/out").asLong());
+    Hunmin.Result fail = clean(in, "--jsonl-field", "content", "--on-bad-record", "fail", "--overwrite");
+    assertEquals(2, fail.exit(), fail.err());
+    assertTrue(fail.errorLine().contains("invalid_json") || fail.errorLine().toLowerCase().contains("json"), fail.errorLine());
+  }
+
+  @Test
+  void aGlobRefusesAnOutputItWouldMatchOnTheNextRun() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("raw"));
+    Files.writeString(dir.resolve("doc.txt"), GOOD, StandardCharsets.UTF_8);
+    Hunmin.Result r = Hunmin.run("clean", "--input", dir.resolve("*").toString(), "--output", dir.resolve("out").toString());
+    assertEquals(2, r.exit(), r.err());
+    assertEquals("hunmin clean: error: output file:" + dir.resolve("out") + " lies inside the input " + dir.resolve("*")
+        + ", which a rerun would read: choose another --output", r.errorLine());
+    assertFalse(Files.exists(dir.resolve("out")));
+    // below a matched name too; a name the glob does not match is fine
+    Hunmin.Result deeper = Hunmin.run("clean", "--input", tmp.resolve("r?w/*").toString(), "--output", dir.resolve("new/out").toString());
+    assertEquals(2, deeper.exit(), deeper.err());
+    Hunmin.Result apart = Hunmin.run("clean", "--input", dir.resolve("*.txt").toString(), "--output", dir.resolve("out").toString());
+    assertEquals(0, apart.exit(), apart.err());
+    Hunmin.Result again = Hunmin.run("clean", "--input", dir.resolve("*.txt").toString(), "--output", dir.resolve("out").toString(), "--overwrite");
+    assertEquals(0, again.exit(), again.err());
+  }
+
+  @Test
+  void anOutputNameWithAColonIsNamedAsGiven() throws IOException {
+    Path in = Files.writeString(tmp.resolve("doc.txt"), GOOD, StandardCharsets.UTF_8);
+    String out = tmp.resolve("a:b").toString();
+    Hunmin.Result r = Hunmin.run("clean", "--input", in.toString(), "--output", out);
+    assertEquals(2, r.exit(), r.err());
+    assertEquals("hunmin clean: error: not a usable path: --output " + out + " (Hadoop paths cannot hold ':' in a name)", r.errorLine());
+    try (var files = Files.list(tmp)) {
+      assertTrue(files.noneMatch(p -> p.getFileName().toString().startsWith(".a:b")), "no staging directory");
+    }
+  }
+
+  @Test
   void jsonlLineThatIsNotJsonIsACountedDrop() throws IOException {
     Path in = tmp.resolve("posts.jsonl");
     Files.writeString(in, "{\"content\": \"" + GOOD.replace("\n", " ") + "\"}\n{not json\n{\"title\": \"no content\"}\n",

@@ -217,6 +217,84 @@ class NspJobTest {
     }
   }
 
+  @Test
+  void tokenizeRefusesAnOutputInsideItsVocab() throws IOException {
+    Path good = Files.writeString(tmp.resolve("lines-v.txt"), "서울은 대한민국의 수도이다.\n");
+    String before = Files.readString(vocab.resolve("vocab.txt"));
+    Hunmin.Result r = Hunmin.run("tokenize", "--vocab", vocab.toString(), "--input", good.toString(), "--output",
+        vocab.resolve("vocab.txt").toString(), "--overwrite");
+    assertEquals(2, r.exit(), r.err());
+    assertEquals("hunmin tokenize: error: output file:" + vocab.resolve("vocab.txt") + " lies inside the input " + vocab
+        + ", which a rerun would read: choose another --output", r.errorLine());
+    assertEquals(before, Files.readString(vocab.resolve("vocab.txt")), "the vocabulary is kept");
+  }
+
+  @Test
+  void inspectCountsTheRowsOfAPathWithASpace() throws IOException {
+    Path spaced = Files.createDirectories(tmp.resolve("with space/shards"));
+    for (Path part : parts(nsp.resolve("shards"))) Files.copy(part, spaced.resolve(part.getFileName()));
+    Hunmin.Result r = Hunmin.run("inspect", spaced.toString(), "--json");
+    assertEquals(0, r.exit(), r.err());
+    JsonNode out = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+    long examples = Hunmin.report(nsp).at("/examples").asLong();
+    assertTrue(examples > 0);
+    assertEquals(examples, out.at("/rows").asLong(), out.toString());
+    for (JsonNode f : out.at("/files")) assertTrue(f.at("/rows").asLong() > 0, out.toString());
+  }
+
+  @Test
+  void inspectOfAnOutputWhoseVocabIsGoneShowsItUndecoded() throws IOException {
+    Path copy = Files.createDirectories(tmp.resolve("nsp-orphan/shards"));
+    for (Path part : parts(nsp.resolve("shards"))) Files.copy(part, copy.resolve(part.getFileName()));
+    Path gone = tmp.resolve("vocab-gone");
+    String report = Files.readString(nsp.resolve("_REPORT.json")).replace(Hunmin.report(nsp).at("/vocab").asText(), "file:" + gone);
+    Files.writeString(copy.getParent().resolve("_REPORT.json"), report);
+    Hunmin.Result r = Hunmin.run("inspect", copy.getParent().toString(), "--json", "--rows", "2");
+    assertEquals(0, r.exit(), r.err());
+    JsonNode out = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+    assertEquals(Hunmin.report(nsp).at("/examples").asLong(), out.at("/rows").asLong());
+    assertEquals(2, out.at("/sample").size());
+    assertTrue(out.at("/sample/0/input_tokens").isMissingNode(), out.toString());
+    assertEquals("rows not decoded: the vocabulary at file:" + gone + " that _REPORT.json names is gone (pass --vocab DIR)",
+        out.at("/not_decoded").asText());
+    Hunmin.Result text = Hunmin.run("inspect", copy.getParent().toString());
+    assertEquals(0, text.exit(), text.err());
+    assertTrue(text.out().contains("rows not decoded: the vocabulary at file:" + gone), text.out());
+    Hunmin.Result given = Hunmin.run("inspect", copy.getParent().toString(), "--json", "--vocab", vocab.toString(), "--rows", "1");
+    assertEquals(0, given.exit(), given.err());
+    assertTrue(new com.fasterxml.jackson.databind.ObjectMapper().readTree(given.out()).at("/sample/0/input_tokens").isArray());
+  }
+
+  @Test
+  void aMaxSeqLengthBeyondTheLimitIsRefused() throws IOException {
+    Path out = tmp.resolve("nsp-huge");
+    Hunmin.Result r = Hunmin.run("nsp", "--input", clean.toString(), "--vocab", vocab.toString(), "--output", out.toString(),
+        "--max-seq-length", "2147483647");
+    assertEquals(2, r.exit(), r.err());
+    assertEquals("hunmin nsp: error: --max-seq-length (hunmin.nsp.max-seq-length) must be at most 65536, not 2147483647", r.errorLine());
+    assertTrue(!Files.exists(out));
+  }
+
+  @Test
+  void unkRateIsTheSameWithStaticMasking() throws IOException {
+    // a vocabulary of its first 300 tokens (vocab.txt alone, as a Hugging Face BERT has): much of the text becomes [UNK]
+    Path small = Files.createDirectories(tmp.resolve("vocab-300"));
+    List<String> lines = Files.readAllLines(vocab.resolve("vocab.txt"));
+    Files.write(small.resolve("vocab.txt"), lines.subList(0, 300));
+    double[] rates = new double[2];
+    for (int i = 0; i < 2; i++) {
+      Path out = tmp.resolve("nsp-unk-" + i);
+      Hunmin.Result r = i == 0
+          ? Hunmin.run("nsp", "--input", clean.toString(), "--vocab", small.toString(), "--output", out.toString(), "--max-seq-length", "64")
+          : Hunmin.run("nsp", "--input", clean.toString(), "--vocab", small.toString(), "--output", out.toString(), "--max-seq-length", "64",
+              "--static-masking");
+      assertEquals(0, r.exit(), r.err());
+      rates[i] = Hunmin.report(out).at("/unk_rate").asDouble();
+    }
+    assertTrue(rates[0] > 0.01, "the small vocabulary gives [UNK]s: " + rates[0]);
+    assertEquals(rates[0], rates[1], 1e-12);
+  }
+
   private static List<Path> parts(Path dir) throws IOException {
     try (var files = Files.list(dir)) {
       return files.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().toList();
