@@ -149,7 +149,7 @@ final class Completion {
       Path dir = path;
       for (int up = 0; up <= MARKER_DEPTH && dir != null; up++, dir = dir.getParent()) {
         Path marker = new Path(dir, StageOutput.SUCCESS);
-        String done = exists(conf, marker) ? read(conf, marker) : null;
+        String done = markerExists(conf, marker, given) ? read(conf, marker) : null;
         if (done != null) return "stage " + done + below;
         below = "/" + dir.getName() + below;
       }
@@ -219,6 +219,17 @@ final class Completion {
     });
     Spark.s3(s, conf); // as the session will have them: markers on s3a:// are read with the same credentials
     return conf;
+  }
+
+  /** Whether an input's (or its parent's) marker exists; a store that cannot be read is named by the input as given. */
+  private static boolean markerExists(Configuration conf, Path marker, String input) {
+    try {
+      return marker.getFileSystem(conf).exists(marker);
+    } catch (IOException e) {
+      // S3A's message opens with the marker's path
+      String why = String.valueOf(e.getMessage()).replace(marker + ": ", "");
+      throw new HunminException("cannot read the input " + input + ": " + why, HunminException.EXTERNAL, e);
+    }
   }
 
   private static boolean exists(Configuration conf, Path p) {

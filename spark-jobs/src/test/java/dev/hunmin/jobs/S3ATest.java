@@ -183,8 +183,22 @@ class S3ATest {
     assertTrue(errors.get(0).contains("access denied by the S3 store (HTTP 403"), errors.get(0));
     assertFalse(errors.get(0).contains("AmazonS3Exception"), "the SDK's detail is replaced: " + errors.get(0));
     assertTrue(errors.get(0).contains("s3a://" + BUCKET + "/"), errors.get(0));
+    assertFalse(errors.get(0).contains("_SUCCESS"), "names a marker the user never gave: " + errors.get(0));
     assertFalse(run.err().lines().anyMatch(l -> l.startsWith("\tat ")), "no stack trace:\n" + run.err());
     assertFalse(run.out().contains(wrong) || run.err().contains(wrong), "the secret in the output:\n" + run.err());
+  }
+
+  /** No credentials for an S3 input: the error names the input as given, not the marker the fingerprint looks for. */
+  @Test
+  void anUnreadableInputIsNamedAsGiven() throws Exception {
+    String input = "s3a://" + BUCKET + "/input/any.txt";
+    Run run = cli(Map.of(), "clean", "--set", "s3.endpoint=" + endpoint, "--set", "s3.path-style-access=true",
+        "--set", "s3.credentials-provider=org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
+        "--input", input, "--output", tmp.resolve("no-credentials").toString(), "--set", KEEP_MARKERS);
+    assertEquals(3, run.exit(), run.err());
+    List<String> errors = run.err().lines().filter(l -> l.startsWith("hunmin clean: error: ")).toList();
+    assertEquals(1, errors.size(), run.err());
+    assertTrue(errors.get(0).contains(input) && !errors.get(0).contains("_SUCCESS"), errors.get(0));
   }
 
   /** A bucket that does not exist is bad input (exit 2): a retry meets the same 404. */
