@@ -2,8 +2,10 @@ package dev.hunmin.jobs;
 
 import dev.hunmin.audit.Canary;
 import dev.hunmin.audit.Exposure;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /** The audit's Markdown: exposure by repeat count in each arm, then every canary with its probe. */
@@ -22,7 +24,7 @@ final class AuditReport {
     b.append("\n|---|").append("---|".repeat(counts.size())).append('\n');
     for (Map.Entry<String, Object> arm : arms.entrySet()) {
       TreeMap<Integer, Double> sums = new TreeMap<>();
-      java.util.Set<Integer> bounds = new java.util.HashSet<>();
+      Set<Integer> bounds = new HashSet<>();
       List<Map<String, Object>> rows = rows(arm.getValue());
       for (int i = 0; i < canaries.size(); i++) {
         sums.merge(canaries.get(i).repeats(), (Double) rows.get(i).get("exposure"), Double::sum);

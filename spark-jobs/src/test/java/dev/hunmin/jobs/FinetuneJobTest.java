@@ -464,22 +464,16 @@ class FinetuneJobTest {
     } finally {
       spark.stop();
     }
-    // the first file (by path) has every column the second has, and one more
-    Path superset = Files.createDirectories(tmp.resolve("superset"));
-    copyPart(written.resolve("both"), superset.resolve("a.parquet"));
-    copyPart(written.resolve("text-only"), superset.resolve("b.parquet"));
-    Hunmin.Result lacks = predict(classifier, superset.toString());
-    assertEquals(2, lacks.exit(), lacks.err());
-    assertEquals("hunmin predict: error: the input's Parquet files differ in their columns: file:" + superset.resolve("b.parquet")
-        + " lacks id (int) against file:" + superset.resolve("a.parquet") + " (predict reads one table at a time)", lacks.errorLine());
-
-    Path types = Files.createDirectories(tmp.resolve("types"));
-    copyPart(written.resolve("both"), types.resolve("a.parquet"));
-    copyPart(written.resolve("id-as-string"), types.resolve("b.parquet"));
-    Hunmin.Result typed = predict(classifier, types.toString());
-    assertEquals(2, typed.exit(), typed.err());
-    assertEquals("hunmin predict: error: the input's Parquet files differ in their columns: file:" + types.resolve("b.parquet")
-        + " has id as string, not int against file:" + types.resolve("a.parquet") + " (predict reads one table at a time)", typed.errorLine());
+    // the first file (by path) has every column the second has, and one more; or the same columns, one typed otherwise
+    for (String[] t : new String[][] {{"superset", "text-only", "lacks id (int)"}, {"types", "id-as-string", "has id as string, not int"}}) {
+      Path dir = Files.createDirectories(tmp.resolve(t[0]));
+      copyPart(written.resolve("both"), dir.resolve("a.parquet"));
+      copyPart(written.resolve(t[1]), dir.resolve("b.parquet"));
+      Hunmin.Result r = predict(classifier, dir.toString());
+      assertEquals(2, r.exit(), r.err());
+      assertEquals("hunmin predict: error: the input's Parquet files differ in their columns: file:" + dir.resolve("b.parquet")
+          + " " + t[2] + " against file:" + dir.resolve("a.parquet") + " (predict reads one table at a time)", r.errorLine());
+    }
 
     Hunmin.Result metadata = predict(classifier, written.resolve("metadata").toString());
     assertEquals(2, metadata.exit(), metadata.err());
